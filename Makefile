@@ -1,0 +1,65 @@
+# gatling-fleet: `make demo` runs the main job, `make test` runs everything CI runs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+NODE_TOOLS := tools/node
+REGISTRY ?= gatling-fleet
+TAG ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+AGENTS := waiter transferer reporter controller
+DOCKERFILES := $(wildcard Dockerfile.*)
+
+.PHONY: help setup setup-python setup-node setup-browser lint test unit demo bench images push deploy undeploy clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+setup: setup-python setup-node setup-browser ## Install everything the tests need (idempotent)
+
+setup-python: $(VENV)/.installed ## The virtualenv with every agent and the dev tools
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[all,dev]'
+	@touch $@
+
+setup-node: $(NODE_TOOLS)/node_modules/.installed ## Azurite (npm, pinned) in a project-local folder
+
+$(NODE_TOOLS)/node_modules/.installed: $(NODE_TOOLS)/package.json $(NODE_TOOLS)/package-lock.json
+	cd $(NODE_TOOLS) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup-browser: ## Debian's Chromium for the report tests (apt, as root)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+lint: setup-python ## ruff, mypy, import-linter, hadolint
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/hadolint --failure-threshold error $(DOCKERFILES)
+
+unit: setup ## The whole pytest suite (no lint)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: setup lint unit ## Install everything, lint, run the whole suite
+
+demo: setup-python ## Run the main job on a local-folder bucket
+	$(BIN)/python -m tools.demo
+
+bench: setup ## Run every benchmark (slow; prints ratios against in-run baselines)
+	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+
+images: ## Build the images (needs Docker): REGISTRY=... TAG=...
+	for a in $(AGENTS); do docker build -f Dockerfile.$$a -t $(REGISTRY)/gatling-$$a:$(TAG) . || exit 1; done
+
+push: images ## Push the images (needs Docker and a registry login)
+	for a in $(AGENTS); do docker push $(REGISTRY)/gatling-$$a:$(TAG) || exit 1; done
+
+clean: ## Remove the virtualenv, node tools and caches
+	rm -rf $(VENV) $(NODE_TOOLS)/node_modules .mypy_cache .ruff_cache .pytest_cache demo-out test-artifacts

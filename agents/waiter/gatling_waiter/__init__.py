@@ -1,0 +1,1 @@
+"""gatling_waiter."""

@@ -1,0 +1,5 @@
+"""Code shared by the agents and the controller: storage, Gatling results, retries, logging.
+
+Agents import this package; they never import each other (see the import-linter contracts in
+pyproject.toml). Cloud SDKs are imported only by their own storage backend module.
+"""

@@ -1,0 +1,114 @@
+"""The storage interface every backend implements, bound to one `Location`.
+
+Names passed to a `Storage` are relative to its location's prefix ("pod-1.log"), so agents never
+build keys by hand. Which layer retries what:
+- the SDK retries a single HTTP request for transient faults (its own standard policy, kept small);
+- `retry_call` in this package retries a whole operation (e.g. a complete upload) when the SDK gave
+  up with a retryable error, a bounded number of times. Backends translate every SDK exception in
+  one place (`_translate`) into `RetryableStorageError` or `PermanentStorageError`.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gatling_common.errors import PermanentError, RetryableError
+from gatling_common.retry import RetryPolicy
+from gatling_common.storage.location import Location
+
+Progress = Callable[[int], None]
+"""Called with the number of bytes just transferred."""
+
+
+class StorageError(Exception):
+    """Marker base for storage failures (always also a Retryable- or PermanentError)."""
+
+
+class RetryableStorageError(StorageError, RetryableError):
+    pass
+
+
+class PermanentStorageError(StorageError, PermanentError):
+    pass
+
+
+class NotFoundError(PermanentStorageError):
+    """The object, or the bucket, does not exist."""
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    name: str  # relative to the storage's location
+    size: int
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    """Settings for every backend; only CLIs fill it from the environment.
+
+    Credentials not listed here come from each platform's default chain (AWS env/profile/IRSA,
+    GCS application default credentials / workload identity, Azure DefaultAzureCredential).
+    """
+
+    endpoint_url: str | None = None  # S3-compatible stores, emulators (also AWS_ENDPOINT_URL)
+    region: str | None = None
+    path_style: bool | None = None  # None: path style when endpoint_url is set
+    azure_connection_string: str | None = None
+    azure_account_url: str | None = None  # https://<account>.blob.core.windows.net or a SAS URL
+    azure_account_key: str | None = None
+    multipart_threshold: int = 8 * 1024 * 1024
+    chunk_size: int = 8 * 1024 * 1024
+    max_concurrency: int = 4
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+class Storage(abc.ABC):
+    """One bucket/container/folder plus prefix."""
+
+    def __init__(self, location: Location, settings: StorageSettings) -> None:
+        self.location = location
+        self.settings = settings
+
+    @abc.abstractmethod
+    def upload_file(
+        self,
+        path: Path,
+        name: str,
+        *,
+        content_type: str | None = None,
+        content_encoding: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        progress: Progress | None = None,
+    ) -> ObjectInfo:
+        """Upload with the provider's integrity check; return only once the object is verified."""
+
+    @abc.abstractmethod
+    def download_file(self, name: str, path: Path, *, progress: Progress | None = None) -> None:
+        """Download `name` to `path` (written atomically: a temp file renamed at the end)."""
+
+    @abc.abstractmethod
+    def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        """Objects below `<location>/<prefix>`, names relative to the location, any depth."""
+
+    @abc.abstractmethod
+    def head(self, name: str) -> ObjectInfo:
+        """Size and metadata of one object; `NotFoundError` when it is missing."""
+
+    def exists(self, name: str) -> bool:
+        try:
+            self.head(name)
+        except NotFoundError:
+            return False
+        return True
+
+    @abc.abstractmethod
+    def public_url(self, name: str) -> str:
+        """Where a browser finds the object (meaningful when the bucket is readable)."""
+
+    def describe(self, name: str = "") -> str:
+        """`s3://bucket/prefix/name` for messages; never includes credentials."""
+        return self.location.child(name).url if name else self.location.url
