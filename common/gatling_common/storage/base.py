@@ -57,12 +57,14 @@ class StorageSettings:
     endpoint_url: str | None = None  # S3-compatible stores, emulators (also AWS_ENDPOINT_URL)
     region: str | None = None
     path_style: bool | None = None  # None: path style when endpoint_url is set
+    gcs_endpoint_url: str | None = None  # fake-gcs-server etc. (STORAGE_EMULATOR_HOST); anonymous
+    gcs_project: str | None = None  # None: from application default credentials
     azure_connection_string: str | None = None
     azure_account_url: str | None = None  # https://<account>.blob.core.windows.net or a SAS URL
     azure_account_key: str | None = None
     multipart_threshold: int = 8 * 1024 * 1024
     chunk_size: int = 8 * 1024 * 1024
-    max_concurrency: int = 4
+    max_concurrency: int = 10  # boto3's default: the transferer must keep up with plain boto3
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 

@@ -1,0 +1,87 @@
+"""The storage click options: env vars, defaults, and the settings they build."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from click.testing import CliRunner
+from gatling_common.retry import RetryPolicy
+from gatling_common.storage import StorageSettings
+from gatling_common.storage.options import settings_from_options, storage_options
+
+
+@click.command()
+@click.option("--destination", default="file:///tmp/x")
+@storage_options
+def _cmd(destination: str, **storage: Any) -> None:
+    settings = settings_from_options(storage)
+    assert storage == {}, "every storage option must be popped"
+    click.echo(repr(settings))
+
+
+def _settings(args: list[str], env: dict[str, str] | None = None) -> str:
+    result = CliRunner().invoke(_cmd, args, env=env or {}, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output.strip()
+
+
+def test_defaults_are_the_dataclass_defaults() -> None:
+    assert _settings([]) == repr(StorageSettings())
+
+
+def test_environment_variables_fill_every_setting() -> None:
+    env = {
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9000",
+        "AWS_REGION": "eu-west-3",
+        "S3_FORCE_PATH_STYLE": "false",
+        "STORAGE_EMULATOR_HOST": "127.0.0.1:4443",
+        "GOOGLE_CLOUD_PROJECT": "proj",
+        "AZURE_STORAGE_CONNECTION_STRING": "UseDevelopmentStorage=true",
+        "AZURE_STORAGE_ACCOUNT": "acct",
+        "AZURE_STORAGE_KEY": "a2V5",
+        "STORAGE_MULTIPART_THRESHOLD_MIB": "16",
+        "STORAGE_CHUNK_SIZE_MIB": "5",
+        "STORAGE_CONCURRENCY": "3",
+        "STORAGE_ATTEMPTS": "2",
+    }
+    expected = StorageSettings(
+        endpoint_url="http://127.0.0.1:9000",
+        region="eu-west-3",
+        path_style=False,
+        gcs_endpoint_url="http://127.0.0.1:4443",
+        gcs_project="proj",
+        azure_connection_string="UseDevelopmentStorage=true",
+        azure_account_url="https://acct.blob.core.windows.net",
+        azure_account_key="a2V5",
+        multipart_threshold=16 * 1024 * 1024,
+        chunk_size=5 * 1024 * 1024,
+        max_concurrency=3,
+        retry=RetryPolicy(attempts=2),
+    )
+    assert _settings([], env) == repr(expected)
+
+
+def test_options_win_over_environment() -> None:
+    out = _settings(
+        ["--endpoint-url", "http://a:1", "--path-style", "--azure-account-url", "http://b:2/acc"],
+        {"AWS_ENDPOINT_URL": "http://env:1", "AZURE_STORAGE_ACCOUNT": "acct"},
+    )
+    expected = StorageSettings(
+        endpoint_url="http://a:1", path_style=True, azure_account_url="http://b:2/acc"
+    )
+    assert out == repr(expected)
+
+
+def test_help_lists_options_with_their_env_vars() -> None:
+    result = CliRunner().invoke(_cmd, ["--help"])
+    assert result.exit_code == 0
+    options = ("--endpoint-url", "--path-style", "--azure-connection-string", "--storage-attempts")
+    for text in options:
+        assert text in result.output
+
+
+def test_bad_value_is_a_usage_error() -> None:
+    result = CliRunner().invoke(_cmd, ["--storage-attempts", "0"])
+    assert result.exit_code == 2
+    assert "--storage-attempts" in result.output
