@@ -1,0 +1,270 @@
+"""Pass/fail thresholds on the merged run: `global.p95 < 800`, `request("Login").p99 < 1500`.
+
+Grammar (a tiny hand-written parser; expressions come from CI files and are never evaluated):
+
+    assertion := target "." metric operator number
+    target    := "global" | ("request" | "group") "(" string ("," string)* ")"
+    metric    := count | ok | ko | ko_percent | min | max | mean | stddev | rps | pNN | pNN.N
+    operator  := "<" | "<=" | ">" | ">=" | "==" | "!="
+
+Strings are single- or double-quoted (backslash escapes the quote and itself). `request("Login")`
+names a request anywhere in the tree and must be unique; `request("Checkout", "Pay")` gives its
+group path first. `group("A", "B")` is the group B nested in A. Statistics are those of all
+requests (OK and KO), as in the report's table; `pNN` is the exact percentile (any value 0-100).
+
+Exit code: the CLI exits with `AssertionsFailed.exit_code` (3) when at least one assertion fails,
+after writing the report, summary.json and the JUnit file; 2 is bad input, 1 any other failure.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import operator
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import yaml
+from gatling_common.errors import FleetError, InputError
+
+Kind = Literal["global", "request", "group"]
+
+PLAIN_METRICS = ("count", "ok", "ko", "ko_percent", "min", "max", "mean", "stddev", "rps")
+OPERATORS: dict[str, Callable[[float, float], bool]] = {
+    "<=": operator.le,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    ">": operator.gt,
+}
+_PERCENTILE = re.compile(r"p(\d{1,3}(?:\.\d+)?)")
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+
+
+class AssertionsFailed(FleetError):
+    """At least one threshold failed; the report was still written."""
+
+    exit_code = 3
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: Kind
+    path: tuple[str, ...] = ()  # group names then (for a request) the request name
+
+    def describe(self) -> str:
+        if self.kind == "global":
+            return "global"
+        return f"{self.kind}({', '.join(json.dumps(p) for p in self.path)})"
+
+
+@dataclass(frozen=True)
+class Assertion:
+    expression: str
+    target: Target
+    metric: str  # one of PLAIN_METRICS, or "percentile"
+    operator: str
+    value: float
+    percentile: float | None = None
+
+
+@dataclass(frozen=True)
+class AssertionResult:
+    expression: str
+    actual: float | None
+    passed: bool
+    message: str = ""  # why it failed, for JUnit and the report
+
+    def to_json(self) -> dict[str, Any]:
+        return {"expression": self.expression, "actual": self.actual, "passed": self.passed}
+
+
+class NodeMetrics(Protocol):
+    """The statistics of one node (global, a request or a group), all requests (OK and KO)."""
+
+    def value(self, metric: str) -> float:
+        """One of PLAIN_METRICS."""
+
+    def percentile(self, p: float) -> float:
+        """The exact percentile p (0-100), rounded as the report shows it."""
+
+
+class MetricSource(Protocol):
+    def node(self, target: Target) -> NodeMetrics:
+        """The node `target` names; raises InputError when it is unknown or ambiguous."""
+
+
+# -- parsing ---------------------------------------------------------------------------------
+
+
+class _Parser:
+    def __init__(self, text: str, origin: str) -> None:
+        self.text = text
+        self.origin = origin
+        self.pos = 0
+
+    def fail(self, expected: str) -> InputError:
+        where = f"{self.origin} {self.text!r}"
+        return InputError(f"{where}: expected {expected} at column {self.pos + 1}")
+
+    def skip_space(self) -> None:
+        while self.pos < len(self.text) and self.text[self.pos].isspace():
+            self.pos += 1
+
+    def peek(self, literal: str) -> bool:
+        self.skip_space()
+        return self.text.startswith(literal, self.pos)
+
+    def expect(self, literal: str, what: str | None = None) -> None:
+        if not self.peek(literal):
+            raise self.fail(what or repr(literal))
+        self.pos += len(literal)
+
+    def match(self, pattern: re.Pattern[str], what: str) -> str:
+        self.skip_space()
+        found = pattern.match(self.text, self.pos)
+        if not found:
+            raise self.fail(what)
+        self.pos = found.end()
+        return found.group(0)
+
+    def string(self) -> str:
+        self.skip_space()
+        quote = self.text[self.pos : self.pos + 1]
+        if quote not in ('"', "'"):
+            raise self.fail("a quoted name")
+        start, self.pos, chars = self.pos, self.pos + 1, []
+        while self.pos < len(self.text):
+            char = self.text[self.pos]
+            if char == "\\" and self.pos + 1 < len(self.text):
+                chars.append(self.text[self.pos + 1])
+                self.pos += 2
+            elif char == quote:
+                self.pos += 1
+                return "".join(chars)
+            else:
+                chars.append(char)
+                self.pos += 1
+        self.pos = start
+        raise self.fail("a closing quote for the name starting")
+
+    def target(self) -> Target:
+        start = self.pos
+        word = self.match(re.compile(r"[A-Za-z_]+"), 'global, request("...") or group("...")')
+        if word == "global":
+            return Target("global")
+        if word not in ("request", "group"):
+            self.pos = start
+            raise self.fail('global, request("...") or group("...")')
+        self.expect("(")
+        path = [self.string()]
+        while self.peek(","):
+            self.pos += 1
+            path.append(self.string())
+        self.expect(")", "')' or ','")
+        return Target("request" if word == "request" else "group", tuple(path))
+
+    def metric(self) -> tuple[str, float | None]:
+        start = self.pos
+        name = self.match(_IDENT, "a metric (" + ", ".join(PLAIN_METRICS) + ", pNN)")
+        if name in PLAIN_METRICS:
+            return name, None
+        found = _PERCENTILE.fullmatch(name)
+        if found and 0 <= float(found.group(1)) <= 100:
+            return "percentile", float(found.group(1))
+        self.pos = start
+        raise self.fail("a metric (" + ", ".join(PLAIN_METRICS) + ", or p0 to p100)")
+
+    def operator(self) -> str:
+        self.skip_space()
+        for op in OPERATORS:  # two-character operators are listed first
+            if self.text.startswith(op, self.pos):
+                self.pos += len(op)
+                return op
+        raise self.fail("an operator (<, <=, >, >=, ==, !=)")
+
+    def parse(self) -> Assertion:
+        target = self.target()
+        self.expect(".", "'.' and a metric")
+        metric, percentile = self.metric()
+        op = self.operator()
+        value = float(self.match(_NUMBER, "a number"))
+        self.skip_space()
+        if self.pos != len(self.text):
+            raise self.fail("the end of the expression")
+        return Assertion(self.text, target, metric, op, value, percentile)
+
+
+def parse_assertion(text: str, origin: str = "--assert") -> Assertion:
+    """Parse one expression; InputError naming the expression and the column when malformed."""
+    return _Parser(text.strip(), origin).parse()
+
+
+def load_assertions_file(path: Path) -> list[Assertion]:
+    """A YAML or JSON list of expressions or `{expr: ...}` mappings, parsed."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"assertions file {path}: cannot read it ({exc})") from exc
+    try:
+        loaded = json.loads(raw) if path.suffix == ".json" else yaml.safe_load(raw)
+    except (ValueError, yaml.YAMLError) as exc:
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"assertions file {path}: not valid YAML/JSON ({first_line})") from exc
+    if not isinstance(loaded, list):
+        raise InputError(f"assertions file {path}: expected a list of expressions")
+    expressions = []
+    for index, item in enumerate(loaded, start=1):
+        if isinstance(item, dict) and isinstance(item.get("expr"), str):
+            item = item["expr"]
+        if not isinstance(item, str):
+            raise InputError(
+                f"assertions file {path}: item {index}: expected a string or {{expr: ...}}"
+            )
+        expressions.append(parse_assertion(item, f"assertions file {path} item {index}"))
+    return expressions
+
+
+def parse_all(expressions: Iterable[str], files: Iterable[Path] = ()) -> list[Assertion]:
+    """`--assert` expressions then those of each `--assertions` file, in order."""
+    parsed = [parse_assertion(text) for text in expressions]
+    for path in files:
+        parsed.extend(load_assertions_file(path))
+    return parsed
+
+
+# -- evaluation ------------------------------------------------------------------------------
+
+
+def evaluate(assertions: Sequence[Assertion], source: MetricSource) -> list[AssertionResult]:
+    """Evaluate every assertion; an unknown request or group name is an InputError."""
+    results = []
+    for assertion in assertions:
+        node = source.node(assertion.target)
+        if assertion.percentile is not None:
+            actual = float(node.percentile(assertion.percentile))
+        else:
+            actual = float(node.value(assertion.metric))
+        passed = not math.isnan(actual) and OPERATORS[assertion.operator](actual, assertion.value)
+        message = "" if passed else f"actual {format_number(actual)}"
+        results.append(AssertionResult(assertion.expression, actual, passed, message))
+    return results
+
+
+def format_number(value: float | None) -> str:
+    if value is None or math.isnan(value):
+        return "-"
+    return str(int(value)) if value == int(value) else f"{value:.3f}".rstrip("0")
+
+
+def check(results: Sequence[AssertionResult]) -> None:
+    """Raise AssertionsFailed (exit code 3) naming the failed assertions."""
+    failed = [r for r in results if not r.passed]
+    if failed:
+        listed = "; ".join(f"{r.expression} (actual {format_number(r.actual)})" for r in failed)
+        raise AssertionsFailed(f"{len(failed)} of {len(results)} assertions failed: {listed}")
