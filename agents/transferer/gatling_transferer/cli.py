@@ -1,0 +1,113 @@
+"""`gatling-transferer`: the only place that reads options and the environment."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from typing import Any
+
+import click
+from gatling_common.cli import one_line_errors
+from gatling_common.logs import setup_logging
+from gatling_common.storage.options import settings_from_options, storage_options
+
+from gatling_transferer.settings import COMPRESSIONS, DEFAULT_RESULTS_DIR, TransfererSettings
+from gatling_transferer.transfer import run
+
+ENV = "GATLING_TRANSFERER_"
+
+EPILOG = """\b
+Exit codes:
+  0  every log uploaded and verified; also when the run FAILED
+     (the log is kept, marked status=FAILED; the runner container
+     carries Gatling's own exit code, so the pod fails anyway)
+  1  an upload failed after retries (the object is not reported done)
+  2  a bad option or destination
+  3  no COMPLETED or FAILED marker within --timeout
+  4  no simulation.log below the results dir
+  5  a simulation.log cannot be read (the readable ones are uploaded)
+"""
+
+
+@click.command(
+    epilog=EPILOG,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.option(
+    "--results-dir",
+    envvar=f"{ENV}RESULTS_DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_RESULTS_DIR,
+    show_default=True,
+    help="Where Gatling writes <simulation>-<timestamp>/simulation.log and the runner its marker.",
+)
+@click.option(
+    "--destination",
+    envvar=f"{ENV}DESTINATION",
+    required=True,
+    metavar="URL",
+    help="The run's storage location: s3://bucket/prefix, gs://, az://container/prefix, "
+    "file:///dir (also the Go operator's s3:bucket/prefix).",
+)
+@click.option(
+    "--name",
+    envvar=f"{ENV}NAME",
+    default=None,
+    help="Object name: <name>.log (default: $HOSTNAME, i.e. the pod's name).",
+)
+@click.option(
+    "--timeout",
+    envvar=f"{ENV}TIMEOUT",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help="How long to wait for the COMPLETED or FAILED marker (default: no limit).",
+)
+@click.option(
+    "--compress",
+    envvar=f"{ENV}COMPRESS",
+    type=click.Choice(COMPRESSIONS),
+    default="none",
+    show_default=True,
+    help="gzip: upload <name>.log.gz (compressed in $TMPDIR first).",
+)
+@click.option(
+    "--log-level",
+    envvar=f"{ENV}LOG_LEVEL",
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+    default="INFO",
+    show_default=True,
+)
+@storage_options
+@one_line_errors
+def main(
+    results_dir: Path,
+    destination: str,
+    name: str | None,
+    timeout: float | None,
+    compress: str,
+    log_level: str,
+    **storage: Any,
+) -> None:
+    """Wait for the runner's marker, then upload every simulation.log to the run's location.
+
+    Every option is also an environment variable: GATLING_TRANSFERER_<OPTION> for the options
+    above (e.g. GATLING_TRANSFERER_DESTINATION), the usual SDK variables for the storage ones.
+    Prints the URL of each uploaded object on stdout; progress goes to stderr.
+    """
+    setup_logging(log_level)
+    settings = TransfererSettings(
+        destination=destination,
+        name=name if name is not None else _default_name(),
+        results_dir=results_dir,
+        timeout=timeout,
+        compress="gzip" if compress == "gzip" else "none",
+        storage=settings_from_options(storage),
+    )
+    run(settings, on_uploaded=lambda uploaded: click.echo(uploaded.url))
+
+
+def _default_name() -> str:
+    """Kubernetes sets HOSTNAME to the pod's name; outside a pod, the host's name."""
+    return os.environ.get("HOSTNAME") or socket.gethostname()

@@ -1,0 +1,155 @@
+"""The transferer's job: wait for the marker, then upload every simulation.log of the pod."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from gatling_common.retry import retry_call
+from gatling_common.storage import PermanentStorageError, Storage, open_storage
+
+from gatling_transferer.compress import gzip_file
+from gatling_transferer.discover import FoundLog, check_name, check_readable, find_logs
+from gatling_transferer.errors import UnreadableLogError
+from gatling_transferer.marker import Status, wait_for_marker
+from gatling_transferer.metadata import log_metadata
+from gatling_transferer.progress import ProgressLog
+from gatling_transferer.settings import TransfererSettings
+
+log = logging.getLogger(__name__)
+
+_MB = 1_000_000
+TEXT_LOG_TYPE = "text/plain; charset=utf-8"  # Gatling before 3.13
+BINARY_LOG_TYPE = "application/octet-stream"  # Gatling 3.13+
+# A .log.gz is stored as a gzip file, not as a text object with Content-Encoding: gzip: GCS
+# would otherwise decompress it on download (decompressive transcoding) and break the checksum.
+GZIP_TYPE = "application/gzip"
+
+
+@dataclass(frozen=True)
+class Uploaded:
+    source: Path
+    name: str  # object name relative to the destination
+    url: str  # where it went, for people and the demo
+    status: Status
+    raw_bytes: int
+    sent_bytes: int
+
+
+def run(
+    settings: TransfererSettings, on_uploaded: Callable[[Uploaded], None] | None = None
+) -> list[Uploaded]:
+    """Wait for the marker and upload; raise a `FleetError` for every expected failure.
+
+    `on_uploaded` hears of each verified object at once, also when a later log then fails.
+    """
+    name = check_name(settings.name)
+    # Open first: a malformed destination fails now, not after the whole load test.
+    storage = open_storage(settings.destination, settings.storage)
+    status = wait_for_marker(
+        settings.results_dir,
+        timeout=settings.timeout,
+        watch=settings.watch,
+        poll_interval=settings.poll_interval,
+        on_waiting=lambda how: log.info(
+            "waiting for COMPLETED or FAILED in %s (%s, %s)",
+            settings.results_dir,
+            how,
+            "no time limit" if settings.timeout is None else f"timeout {settings.timeout:g}s",
+        ),
+    )
+    log.info("marker %s found in %s", status, settings.results_dir)
+    uploaded: list[Uploaded] = []
+    unreadable: list[UnreadableLogError] = []
+    for found in find_logs(settings.results_dir, name):
+        try:
+            check_readable(found)
+        except UnreadableLogError as exc:
+            log.error("skipping %s: %s", found.relative, exc)
+            unreadable.append(exc)
+            continue
+        done = upload_log(storage, found, status, settings)
+        uploaded.append(done)
+        if on_uploaded is not None:
+            on_uploaded(done)
+    if unreadable:
+        # The readable logs are uploaded (evidence kept); the run still ends non-zero.
+        raise unreadable[0]
+    if status == "FAILED":
+        log.warning("the run FAILED; its log is uploaded and marked status=FAILED")
+    return uploaded
+
+
+def upload_log(
+    storage: Storage, found: FoundLog, status: Status, settings: TransfererSettings
+) -> Uploaded:
+    raw_bytes = found.path.stat().st_size
+    with contextlib.ExitStack() as stack:
+        if settings.compress == "gzip":
+            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="transferer-")))
+            name = f"{found.object_name}.gz"
+            started = time.monotonic()
+            compressed = gzip_file(found.path, tmp / name, inner_name=found.object_name)
+            raw_bytes, send, content_type = compressed.raw_bytes, compressed.path, GZIP_TYPE
+            log.info(
+                "compressed %s: %.1f MB -> %.1f MB (%.1fx fewer bytes) in %.1fs",
+                found.relative,
+                raw_bytes / _MB,
+                compressed.compressed_bytes / _MB,
+                raw_bytes / max(compressed.compressed_bytes, 1),
+                time.monotonic() - started,
+            )
+        else:
+            name, send, content_type = found.object_name, found.path, _log_type(found.path)
+        metadata = log_metadata(
+            status=status, source_path=found.relative, raw_bytes=raw_bytes, pod=settings.name
+        )
+        sent_bytes = _upload_verified(storage, send, name, content_type, metadata, settings)
+    url = storage.describe(name)
+    return Uploaded(found.path, name, url, status, raw_bytes, sent_bytes)
+
+
+def _upload_verified(
+    storage: Storage,
+    path: Path,
+    name: str,
+    content_type: str,
+    metadata: dict[str, str],
+    settings: TransfererSettings,
+) -> int:
+    """Upload with bounded retries; done only when the stored object has the file's size."""
+    size = path.stat().st_size
+    where = storage.describe(name)
+    progress = ProgressLog(f"uploading {where}", size, log=log, interval=settings.progress_interval)
+
+    def attempt() -> int:
+        progress.restart()
+        # The backend verifies the provider's checksum; the size check guards the rest.
+        info = storage.upload_file(
+            path, name, content_type=content_type, metadata=metadata, progress=progress
+        )
+        if info.size != size:
+            raise PermanentStorageError(f"{where}: stored {info.size} bytes, expected {size}")
+        return info.size
+
+    sent = retry_call(attempt, what=f"upload {where}", policy=settings.storage.retry, log=log)
+    log.info(
+        "uploaded %s (%.1f MB in %.1fs, %.1f MB/s)",
+        where,
+        sent / _MB,
+        progress.elapsed(),
+        sent / _MB / progress.elapsed(),
+    )
+    return sent
+
+
+def _log_type(path: Path) -> str:
+    """Text logs start with a record name (RUN, ASSERTION, ...); binary 3.13+ logs do not."""
+    with path.open("rb") as fh:
+        head = fh.read(1)
+    return TEXT_LOG_TYPE if head.isalpha() else BINARY_LOG_TYPE
