@@ -1,0 +1,255 @@
+"""Gatling 3.10.5's `js/stats.json` and `js/global_stats.json`, computed from a `RunStats`.
+
+Names follow Gatling's charts module: a node's `path` is its groups and name joined by " / ";
+`pathFormatted` is `req_` / `group_` + the first 15 characters of the cleaned path + "-" + Java's
+`String.hashCode` of the trimmed path (3.10+; an empty path is "missing_name"); a `contents` key is
+the same function of the node's own name. Groups come before requests in `contents`, and a group
+is listed only if it contains a request. Empty splits are 0, as Gatling writes them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from gatling_common.results.percentiles import Hist, Summary, combine, count_below, summarize
+from gatling_common.results.stats import RunStats
+
+ALL_REQUESTS = "All Requests"
+STAT_KEYS = (
+    ("numberOfRequests", "count"),
+    ("minResponseTime", "min"),
+    ("maxResponseTime", "max"),
+    ("meanResponseTime", "mean"),
+    ("standardDeviation", "std_dev"),
+)
+
+
+@dataclass(frozen=True)
+class StatsSettings:
+    """Indicators as in gatling.conf `charting.indicators` (Gatling's defaults)."""
+
+    lower_bound: int = 800
+    higher_bound: int = 1200
+    percentiles: tuple[float, ...] = (50.0, 75.0, 95.0, 99.0)
+    float_percentages: bool = False  # Gatling 3.11+ writes range percentages as doubles
+    high_includes_bound: bool = True  # 3.10+: t >= higher is "high"; before 3.10: t > higher
+
+
+def java_trim(s: str) -> str:
+    return s.strip("".join(chr(c) for c in range(0x21)))
+
+
+def java_hash(s: str) -> int:
+    h = 0
+    data = s.encode("utf-16-be")
+    for i in range(0, len(data), 2):
+        h = (31 * h + (data[i] << 8 | data[i + 1])) & 0xFFFFFFFF
+    return h - (1 << 32) if h >= 1 << 31 else h
+
+
+_DIACRITICS = re.compile("[\u0300-\u036f]+")
+_NOT_FILE_CHAR = re.compile(r"[^a-zA-Z0-9\-]")
+
+
+def clean(s: str) -> str:
+    normalized = unicodedata.normalize("NFD", s).lower()
+    return _NOT_FILE_CHAR.sub("-", _DIACRITICS.sub("-", normalized))
+
+
+def _file_name(s: str) -> str:
+    trimmed = java_trim(s) or "missing_name"
+    # Java's take(15) counts UTF-16 units; after `clean` only ASCII and '-' remain per code point.
+    return clean(trimmed)[:15] + "-" + str(java_hash(trimmed))
+
+
+def request_file_name(s: str) -> str:
+    return "req_" + _file_name(s)
+
+
+def group_file_name(s: str) -> str:
+    return "group_" + _file_name(s)
+
+
+@dataclass
+class Node:
+    """One row of Gatling's statistics table: the root, a group or a request."""
+
+    kind: str  # "GROUP" or "REQUEST"
+    name: str
+    groups: tuple[str, ...]  # the group path of a request; the full path of a group
+    entity: int | None  # id in RunStats names (keys for requests, groups for groups); None: root
+    children: list[Node] = field(default_factory=list)
+
+    @property
+    def path(self) -> str:
+        parts = self.groups if self.kind == "GROUP" else (*self.groups, self.name)
+        return " / ".join(parts)
+
+    @property
+    def path_formatted(self) -> str:
+        fn = group_file_name if self.kind == "GROUP" else request_file_name
+        return fn(self.path)
+
+    @property
+    def content_key(self) -> str:
+        fn = group_file_name if self.kind == "GROUP" else request_file_name
+        return fn(self.name)
+
+    def walk(self) -> list[Node]:
+        out = [self]
+        for child in self.children:
+            out.extend(child.walk())
+        return out
+
+
+def build_tree(stats: RunStats) -> Node:
+    root = Node("GROUP", ALL_REQUESTS, (), None)
+    groups: dict[tuple[str, ...], Node] = {(): root}
+    group_ids = stats.names["groups"].ids
+    requests: list[tuple[Node, Node]] = []
+
+    def group_node(path: tuple[str, ...]) -> Node:
+        found = groups.get(path)
+        if found is None:
+            parent = group_node(path[:-1])
+            found = Node("GROUP", path[-1], path, group_ids.get("\x1e".join(path)))
+            groups[path] = found
+            parent.children.append(found)
+        return found
+
+    for key_id, (path, name) in enumerate(stats.request_keys()):
+        parent = group_node(path)
+        requests.append((parent, Node("REQUEST", name, path, key_id)))
+    # Gatling renders sub-groups before requests in each group's contents.
+    for parent, node in requests:
+        parent.children.append(node)
+    return root
+
+
+@dataclass(frozen=True)
+class NodeNumbers:
+    """All / OK / KO summaries and range counts of one node."""
+
+    total: Summary
+    ok: Summary
+    ko: Summary
+    ranges: tuple[int, int, int, int]  # low, middle, high, failed
+
+
+def _ranges(ok_hist: Hist, ko_count: int, settings: StatsSettings) -> tuple[int, int, int, int]:
+    low = count_below(ok_hist, settings.lower_bound)
+    not_high = count_below(ok_hist, settings.higher_bound + (not settings.high_includes_bound))
+    return low, not_high - low, ok_hist.count - not_high, ko_count
+
+
+def node_hists(stats: RunStats, node: Node) -> tuple[Hist, Hist, Hist, Hist]:
+    """(all, ok, ko) of the statistic's values, and the OK histogram used for ranges."""
+    is_root = node.kind == "GROUP" and not node.groups
+    if node.kind == "REQUEST" or is_root:
+        table, entity = "req_rt", node.entity
+        ok, ko = stats.hist(table, entity, False), stats.hist(table, entity, True)
+        return combine([ok, ko]), ok, ko, ok
+    if node.entity is None:
+        empty = Hist.empty()
+        return empty, empty, empty, empty
+    ok = stats.hist("grp_cum", node.entity, False)
+    ko = stats.hist("grp_cum", node.entity, True)
+    return combine([ok, ko]), ok, ko, stats.hist("grp_dur", node.entity, False)
+
+
+def node_numbers(stats: RunStats, node: Node, settings: StatsSettings) -> NodeNumbers:
+    all_h, ok, ko, range_ok = node_hists(stats, node)
+    p = settings.percentiles
+    return NodeNumbers(
+        summarize(all_h, p),
+        summarize(ok, p),
+        summarize(ko, p),
+        _ranges(range_ok, ko.count, settings),
+    )
+
+
+def duration_seconds(stats: RunStats) -> int:
+    if stats.start is None or stats.end is None:
+        return 0
+    return math.ceil((stats.end - stats.start) / 1000)
+
+
+def range_labels(settings: StatsSettings) -> list[tuple[str, str]]:
+    lo, hi = settings.lower_bound, settings.higher_bound
+    return [
+        (f"t < {lo} ms", f"t < {lo} ms"),
+        (f"{lo} ms <= t < {hi} ms", f"t >= {lo} ms <br> t < {hi} ms"),
+        (f"t >= {hi} ms", f"t >= {hi} ms"),
+        ("failed", "failed"),
+    ]
+
+
+def _percentage(count: int, total: int, settings: StatsSettings) -> float | int:
+    if settings.float_percentages:
+        return 0.0 if total == 0 else count / total * 100
+    return 0 if total == 0 else math.floor(count / total * 100 + 0.5)
+
+
+def _rps(count: int, duration: int) -> float | int:
+    return 0 if count == 0 else count / max(duration, 1)
+
+
+def stats_json(
+    name: str, numbers: NodeNumbers, duration: int, settings: StatsSettings
+) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": name}
+    splits = (numbers.total, numbers.ok, numbers.ko)
+    for key, attr in STAT_KEYS:
+        out[key] = dict(zip(("total", "ok", "ko"), (getattr(s, attr) for s in splits), strict=True))
+    for i in range(len(settings.percentiles)):
+        out[f"percentiles{i + 1}"] = dict(
+            zip(("total", "ok", "ko"), (s.percentiles[i] for s in splits), strict=True)
+        )
+    total = sum(numbers.ranges)
+    for i, ((label, html), count) in enumerate(
+        zip(range_labels(settings), numbers.ranges, strict=True)
+    ):
+        out[f"group{i + 1}"] = {
+            "name": label,
+            "htmlName": html,
+            "count": count,
+            "percentage": _percentage(count, total, settings),
+        }
+    out["meanNumberOfRequestsPerSecond"] = {
+        k: _rps(s.count, duration) for k, s in zip(("total", "ok", "ko"), splits, strict=True)
+    }
+    return out
+
+
+def stats_tree_json(
+    stats: RunStats, settings: StatsSettings, root: Node | None = None
+) -> dict[str, Any]:
+    """The content of `js/stats.json`."""
+    root = root or build_tree(stats)
+    duration = duration_seconds(stats)
+
+    def render(node: Node) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "type": node.kind,
+            "name": node.name,
+            "path": node.path,
+            "pathFormatted": node.path_formatted,
+            "stats": stats_json(node.name, node_numbers(stats, node, settings), duration, settings),
+        }
+        if node.kind == "GROUP":
+            out["contents"] = {child.content_key: render(child) for child in node.children}
+        return out
+
+    return render(root)
+
+
+def global_stats_json(stats: RunStats, settings: StatsSettings) -> dict[str, Any]:
+    """The content of `js/global_stats.json`."""
+    root = Node("GROUP", ALL_REQUESTS, (), None)
+    return stats_json(
+        ALL_REQUESTS, node_numbers(stats, root, settings), duration_seconds(stats), settings
+    )

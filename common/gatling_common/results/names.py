@@ -1,0 +1,46 @@
+"""Dense integer ids for strings, in first-seen order, with array lookups for remapping."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gatling_common.results.records import I32, I64, StringTable
+
+
+class Names:
+    """Strings interned to ids 0, 1, 2, ... (first-seen order is kept: Gatling lists that way)."""
+
+    def __init__(self, values: list[str] | None = None) -> None:
+        self.values: list[str] = []
+        self.ids: dict[str, int] = {}
+        for value in values or []:
+            self.intern(value)
+
+    def intern(self, value: str) -> int:
+        found = self.ids.get(value)
+        if found is None:
+            found = self.ids[value] = len(self.values)
+            self.values.append(value)
+        return found
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def lookup_for(self, values: list[str]) -> I64:
+        """An array mapping positions in `values` to ids here (interning the new ones)."""
+        return np.fromiter((self.intern(v) for v in values), np.int64, len(values))
+
+
+class TableMapper:
+    """Maps a file's growing `StringTable` ids to `Names` ids, extending the lookup lazily."""
+
+    def __init__(self, table: StringTable, names: Names) -> None:
+        self.table = table
+        self.names = names
+        self.lookup: I64 = np.empty(0, np.int64)
+
+    def map(self, ids: I32 | I64) -> I64:
+        if len(self.lookup) < len(self.table):
+            extra = self.names.lookup_for(self.table.values[len(self.lookup) :])
+            self.lookup = np.concatenate([self.lookup, extra])
+        return self.lookup[ids]

@@ -1,0 +1,123 @@
+"""Gatling's chart bucketing rules, applied to per-second exact counts (vectorized).
+
+Time axis: 1 s buckets unless the run spans 1000 s or more, then `span / 1000` s (at most 1000
+points), bucket of second s = min(round((s - first second) / step), n - 1) as Gatling's
+`StatsHelper.timeToBucketNumber`. Our state counts by absolute epoch second, so a bucket starts on
+a whole second (Gatling aligns buckets on the first record's millisecond).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gatling_common.results.percentiles import Hist, java_round
+from gatling_common.results.records import I64
+
+MAX_PLOTS = 1000
+DISTRIBUTION_PLOTS = 100
+PERCENTILES_OVER_TIME = (0.0, 25.0, 50.0, 75.0, 80.0, 85.0, 90.0, 95.0, 99.0, 100.0)
+PERCENTILE_LABELS = ("min", "p25", "p50", "p75", "p80", "p85", "p90", "p95", "p99", "max")
+
+
+@dataclass(frozen=True)
+class TimeAxis:
+    first_second: int
+    step: float  # seconds per bucket
+    length: int
+
+    @staticmethod
+    def for_run(start_ms: int, end_ms: int) -> TimeAxis:
+        first = start_ms // 1000
+        last = -(-end_ms // 1000)
+        span = max(last - first, 1)
+        step = 1.0 if span < MAX_PLOTS else span / MAX_PLOTS
+        return TimeAxis(first, step, max(math.ceil(span / step), 1))
+
+    def bucket_of(self, seconds: I64) -> I64:
+        idx = np.floor((seconds - self.first_second) / self.step + 0.5).astype(np.int64)
+        return np.clip(idx, 0, self.length - 1)
+
+    def times_ms(self) -> list[int]:
+        return [int((self.first_second + i * self.step) * 1000) for i in range(self.length)]
+
+    def sum_per_bucket(self, seconds: I64, counts: I64) -> I64:
+        if len(seconds) == 0:
+            return np.zeros(self.length, np.int64)
+        return np.bincount(self.bucket_of(seconds), weights=counts, minlength=self.length).astype(
+            np.int64
+        )
+
+    def rate(self, per_bucket: I64) -> list[int]:
+        """Counts per bucket as per-second rates, rounded as Gatling's `toNumberPerSec`."""
+        return [java_round(int(c) / self.step) for c in per_bucket]
+
+
+def percentiles_per_bucket(
+    axis: TimeAxis, seconds: I64, values: I64, counts: I64, ranks: tuple[float, ...]
+) -> list[list[int | None]]:
+    """For each rank, one value per bucket (None where the bucket is empty); exact on the given
+    (possibly quantized) values, numpy 'linear' interpolation, rounded half up."""
+    out: list[list[int | None]] = [[None] * axis.length for _ in ranks]
+    if len(values) == 0:
+        return out
+    bucket = axis.bucket_of(seconds)
+    order = np.lexsort((values, bucket))
+    bucket, values, counts = bucket[order], values[order], counts[order]
+    cum = np.cumsum(counts)
+    sizes = np.bincount(bucket, weights=counts, minlength=axis.length).astype(np.int64)
+    offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    present = np.flatnonzero(sizes)
+    n = sizes[present]
+    off = offsets[present]
+    for r, p in enumerate(ranks):
+        q = p / 100
+        virtual = (n - 1) * q
+        below = np.floor(virtual).astype(np.int64)
+        gamma = virtual - below
+        lo = np.clip(below, 0, n - 1)
+        hi = np.clip(below + 1, 0, n - 1)
+        a = values[np.searchsorted(cum, off + lo, side="right")].astype(np.float64)
+        b = values[np.searchsorted(cum, off + hi, side="right")].astype(np.float64)
+        diff = b - a
+        res = np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
+        res = np.where(virtual >= n - 1, b, res)
+        rounded = np.floor(res + 0.5).astype(np.int64)
+        row = out[r]
+        for i, v in zip(present, rounded, strict=True):
+            row[int(i)] = int(v)
+    return out
+
+
+def distribution(all_hist: Hist, ok: Hist, ko: Hist) -> dict[str, Any]:
+    """Gatling's response-time distribution: percent of all requests per time bucket, OK and KO;
+    exact values when max - min <= 100, else 100 buckets."""
+    size = all_hist.count
+    if size == 0:
+        return {"times": [], "ok": [], "ko": []}
+    lo, hi = int(all_hist.values[0]), int(all_hist.values[-1])
+    if hi - lo <= DISTRIBUTION_PLOTS:
+        times = sorted(set(ok.values.tolist()) | set(ko.values.tolist()))
+
+        def exact(h: Hist) -> list[float]:
+            d = dict(zip(h.values.tolist(), h.counts.tolist(), strict=True))
+            return [d.get(t, 0) * 100.0 / size for t in times]
+
+        return {"times": times, "ok": exact(ok), "ko": exact(ko)}
+    step = (hi - lo) / DISTRIBUTION_PLOTS
+    half = step / 2
+    length = math.ceil((hi - lo) / step)
+    centers = [java_round(lo + step * i + half) for i in range(length)]
+
+    def process(h: Hist) -> list[float]:
+        v = np.minimum(h.values, hi - 1).astype(np.float64)
+        keys = np.floor(v - np.fmod(v - lo, step) + half + 0.5).astype(np.int64)
+        sums: dict[int, float] = {}
+        for k, c in zip(keys.tolist(), h.counts.tolist(), strict=True):
+            sums[k] = sums.get(k, 0.0) + c * 100.0 / size
+        return [sums.get(c, 0.0) for c in centers]
+
+    return {"times": centers, "ok": process(ok), "ko": process(ko)}

@@ -1,0 +1,176 @@
+"""Exact sparse counts over integer tuples, folded with numpy (never a Python loop per record).
+
+A `SparseCounts` is a multiset of integer tuples (request id, status, response time, ...) kept as
+columns of unique keys plus a count per key. Adding a batch packs the key columns into one int64
+code, counts codes with `bincount` (dense ranges) or a sort, and appends the compact result;
+pending parts are merged when they outgrow the compacted state, so total work stays
+O(n log n) and memory is bounded by the number of DISTINCT tuples, not by the number of records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from gatling_common.results.records import I64
+
+_DENSE_LIMIT = 1 << 22  # bincount when the packed range is at most this (or 4x the rows)
+_CODE_LIMIT = 1 << 62
+
+
+def _pack(cols: Sequence[I64]) -> tuple[I64, list[tuple[int, int]]] | None:
+    """One int64 code per row and (min, span) per column, or None when it would overflow."""
+    total = 1
+    layout: list[tuple[int, int]] = []
+    for col in cols:
+        lo, hi = int(col.min()), int(col.max())
+        span = hi - lo + 1
+        layout.append((lo, span))
+        total *= span
+        if total >= _CODE_LIMIT:
+            return None
+    code = np.zeros(len(cols[0]), np.int64)
+    for col, (lo, span) in zip(cols, layout, strict=True):
+        code *= span
+        code += col - lo
+    return code, layout
+
+
+def _unpack(code: I64, layout: list[tuple[int, int]]) -> list[I64]:
+    cols: list[I64] = []
+    for lo, span in reversed(layout):
+        cols.append(code % span + lo)
+        code = code // span
+    cols.reverse()
+    return cols
+
+
+def _reduce_sorted(keys: I64, weights: I64) -> tuple[I64, I64]:
+    """Sum `weights` over runs of equal values in sorted `keys`."""
+    if len(keys) == 0:
+        return keys, weights
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    return keys[starts], np.add.reduceat(weights, starts)
+
+
+def group_count(cols: Sequence[I64], weights: I64 | None = None) -> tuple[list[I64], I64]:
+    """Distinct rows of `cols` (sorted) and the count (or summed weight) of each."""
+    n = len(cols[0])
+    if n == 0:
+        return [np.empty(0, np.int64) for _ in cols], np.empty(0, np.int64)
+    packed = _pack(cols)
+    if packed is None:
+        return _group_count_lexsort(cols, weights)
+    code, layout = packed
+    size = 1
+    for _, span in layout:
+        size *= span
+    if size <= max(_DENSE_LIMIT, 4 * n):
+        if weights is None:
+            dense = np.bincount(code, minlength=0)
+        else:
+            # bincount's weights are float64: exact only below 2**53, so sort instead when big.
+            if int(np.abs(weights).max()) * n >= 1 << 53:
+                return _group_count_sorted(code, layout, weights)
+            dense = np.bincount(code, weights=weights).astype(np.int64)
+        nz = np.flatnonzero(dense)
+        return _unpack(nz.astype(np.int64), layout), dense[nz].astype(np.int64)
+    return _group_count_sorted(code, layout, weights)
+
+
+def _group_count_sorted(
+    code: I64, layout: list[tuple[int, int]], weights: I64 | None
+) -> tuple[list[I64], I64]:
+    if weights is None:
+        keys, counts = np.unique(code, return_counts=True)
+        return _unpack(keys, layout), counts.astype(np.int64)
+    order = np.argsort(code, kind="stable")
+    keys, sums = _reduce_sorted(code[order], weights[order])
+    return _unpack(keys, layout), sums
+
+
+def _group_count_lexsort(cols: Sequence[I64], weights: I64 | None) -> tuple[list[I64], I64]:
+    order = np.lexsort(tuple(reversed(cols)))
+    sorted_cols = [c[order] for c in cols]
+    w = np.ones(len(order), np.int64) if weights is None else weights[order]
+    change = np.zeros(len(order), np.bool_)
+    change[0] = True
+    for c in sorted_cols:
+        change[1:] |= c[1:] != c[:-1]
+    starts = np.flatnonzero(change)
+    return [c[starts] for c in sorted_cols], np.add.reduceat(w, starts)
+
+
+class SparseCounts:
+    """A mergeable multiset of integer tuples with `ncols` columns."""
+
+    def __init__(self, ncols: int) -> None:
+        self.ncols = ncols
+        self._cols: list[I64] = [np.empty(0, np.int64) for _ in range(ncols)]
+        self._counts: I64 = np.empty(0, np.int64)
+        self._pending: list[tuple[list[I64], I64]] = []
+        self._pending_rows = 0
+
+    def add(self, cols: Sequence[I64], weights: I64 | None = None) -> None:
+        """Count each row of `cols` once (or `weights` times)."""
+        if len(cols[0]) == 0:
+            return
+        keys, counts = group_count([np.asarray(c, np.int64) for c in cols], weights)
+        self._pending.append((keys, counts))
+        self._pending_rows += len(counts)
+        if self._pending_rows > max(len(self._counts), 1 << 16):
+            self._compact()
+
+    def _compact(self) -> None:
+        if not self._pending:
+            return
+        parts = [(self._cols, self._counts), *self._pending]
+        cols = [np.concatenate([p[0][i] for p in parts]) for i in range(self.ncols)]
+        weights = np.concatenate([p[1] for p in parts])
+        self._pending, self._pending_rows = [], 0
+        self._cols, self._counts = group_count(cols, weights)
+
+    @property
+    def columns(self) -> list[I64]:
+        self._compact()
+        return self._cols
+
+    @property
+    def counts(self) -> I64:
+        self._compact()
+        return self._counts
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+    def merged(self, other: SparseCounts, remap: Sequence[I64 | None]) -> SparseCounts:
+        """self + other, with other's column i translated through `remap[i]` (an id lookup)."""
+        out = SparseCounts(self.ncols)
+        other_cols = [c if m is None else m[c] for c, m in zip(other.columns, remap, strict=True)]
+        out._cols, out._counts = self.columns, self.counts
+        if len(other.counts):
+            out._pending = [(other_cols, other.counts)]
+            out._compact()
+        return out
+
+    @staticmethod
+    def from_arrays(cols: Sequence[I64], counts: I64) -> SparseCounts:
+        out = SparseCounts(len(cols))
+        if len(counts):
+            out._cols, out._counts = group_count([np.asarray(c, np.int64) for c in cols], counts)
+        return out
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SparseCounts) or other.ncols != self.ncols:
+            return NotImplemented
+        return all(
+            np.array_equal(a, b) for a, b in zip(self.columns, other.columns, strict=True)
+        ) and (np.array_equal(self.counts, other.counts))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def select(self, col: int, value: int) -> tuple[list[I64], I64]:
+        """Rows whose column `col` equals `value`."""
+        mask = self.columns[col] == value
+        return [c[mask] for c in self.columns], self.counts[mask]

@@ -1,0 +1,342 @@
+"""The statistics of one or more Gatling logs as ONE mergeable, exact value (`RunStats`).
+
+Like locust's stats, everything is a sum: every number Gatling reports (counts, min, max, mean,
+std dev, percentiles, ranges for any bounds, errors, time series) is derived at output time from
+sparse exact counts (`SparseCounts`), so `merge(stats(a), stats(b))` equals `stats(a + b)`.
+
+Tables (columns -> count of records; strings are ids into the `Names` below):
+- req_rt      (key, ko, response time ms)       every REQUEST with end >= 0
+- grp_cum     (group, ko, cumulated ms)          every GROUP (stats use cumulated time)
+- grp_dur     (group, ko, duration ms)           every GROUP (ranges use end - start)
+- req_start   (key, ko, start epoch second)      requests/s
+- req_end     (key, ko, end epoch second)        responses/s
+- req_ok_pct  (key, start second, ~rt)           OK response times per second (percentiles)
+- grp_ok_pct  (group, start second, ~cumulated)  same for groups
+- users       (scenario, is_end, epoch second)   USER START / END
+- inp_resp    (input, ko, end second)            per input (pod): throughput and KO%
+- inp_ok_rt   (input, start second, ~rt)         per input: OK response-time percentiles
+- errors      (message,)                         KO request messages + ERROR records
+
+`~` marks quantized times (`quantize`): exact below 64 ms, then 6 significant bits (< 1.6 %
+error); it keeps the per-second tables small for long, busy runs. Overall statistics and the
+distribution use the exact `req_rt` / `grp_*` tables.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from gatling_common.results.names import Names, TableMapper
+from gatling_common.results.percentiles import Hist
+from gatling_common.results.records import (
+    I64,
+    NO_MESSAGE,
+    FileStrings,
+    RecordBatch,
+    RunInfo,
+    split_request_key,
+)
+from gatling_common.results.sparse import SparseCounts
+
+# Which `Names` each column's ids refer to ("input": index into RunStats.inputs; None: a number).
+TABLES: dict[str, tuple[str | None, ...]] = {
+    "req_rt": ("keys", None, None),
+    "grp_cum": ("groups", None, None),
+    "grp_dur": ("groups", None, None),
+    "req_start": ("keys", None, None),
+    "req_end": ("keys", None, None),
+    "req_ok_pct": ("keys", None, None),
+    "grp_ok_pct": ("groups", None, None),
+    "users": ("scenarios", None, None),
+    "inp_resp": ("input", None, None),
+    "inp_ok_rt": ("input", None, None),
+    "errors": ("messages",),
+}
+NAME_SPACES = ("keys", "groups", "scenarios", "messages")
+QUANT_BITS = 6
+
+
+def quantize(values: I64) -> I64:
+    """Exact below 2**QUANT_BITS, else the middle of a bucket of QUANT_BITS significant bits."""
+    v = np.maximum(values, 0)
+    big = v >= (1 << QUANT_BITS)
+    if not big.any():
+        return v
+    shift = np.zeros_like(v)
+    shift[big] = np.floor(np.log2(v[big])).astype(np.int64) + 1 - QUANT_BITS
+    out = np.where(big, ((v >> shift) << shift) + ((1 << shift) >> 1), v)
+    return out.astype(np.int64)
+
+
+@dataclass
+class InputInfo:
+    """One merged input (a pod's log or shard) as summaries show it."""
+
+    path: str
+    run: RunInfo = field(default_factory=RunInfo)
+    status: str = "UNKNOWN"  # COMPLETED / FAILED when the caller knows (the pod's state)
+    skipped: Counter[str] = field(default_factory=Counter)
+    requests: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        run = self.run
+        return {
+            "path": self.path,
+            "simulation_class": run.simulation_class,
+            "simulation_id": run.simulation_id,
+            "run_start": run.run_start,
+            "description": run.description,
+            "gatling_version": run.gatling_version,
+            "layout": run.layout,
+            "scenarios": list(run.scenarios),
+            "assertions": [a.hex() for a in run.assertions],
+            "status": self.status,
+            "skipped": dict(sorted(self.skipped.items())),
+            "requests": self.requests,
+        }
+
+    @staticmethod
+    def from_json(data: dict[str, Any]) -> InputInfo:
+        run = RunInfo(
+            simulation_class=data["simulation_class"],
+            simulation_id=data["simulation_id"],
+            run_start=data["run_start"],
+            description=data["description"],
+            gatling_version=data["gatling_version"],
+            layout=data["layout"],
+            scenarios=list(data["scenarios"]),
+            assertions=[bytes.fromhex(a) for a in data["assertions"]],
+        )
+        return InputInfo(
+            data["path"], run, data["status"], Counter(data["skipped"]), data["requests"]
+        )
+
+
+class RunStats:
+    """Exact, mergeable statistics of any number of inputs."""
+
+    def __init__(self) -> None:
+        self.inputs: list[InputInfo] = []
+        self.names: dict[str, Names] = {ns: Names() for ns in NAME_SPACES}
+        self.tables: dict[str, SparseCounts] = {
+            name: SparseCounts(len(cols)) for name, cols in TABLES.items()
+        }
+        self.start: int | None = None  # run bounds (epoch ms), see the spec
+        self.end: int | None = None
+
+    # ---- folding -------------------------------------------------------------------------
+    def add_input(self, info: InputInfo) -> int:
+        self.inputs.append(info)
+        return len(self.inputs) - 1
+
+    def folder(self, strings: FileStrings, input_index: int) -> BatchFolder:
+        return BatchFolder(self, strings, input_index)
+
+    def _bound(self, lo: int | None, hi: int | None) -> None:
+        if lo is not None:
+            self.start = lo if self.start is None else min(self.start, lo)
+        if hi is not None:
+            self.end = hi if self.end is None else max(self.end, hi)
+
+    # ---- merging -------------------------------------------------------------------------
+    def merged(self, other: RunStats) -> RunStats:
+        out = RunStats()
+        out.inputs = [*self.inputs, *other.inputs]
+        lookups: dict[str, I64 | None] = {}
+        for ns in NAME_SPACES:
+            out.names[ns] = Names(self.names[ns].values)
+            lookups[ns] = out.names[ns].lookup_for(other.names[ns].values)
+        lookups["input"] = np.arange(len(other.inputs), dtype=np.int64) + len(self.inputs)
+        for name, kinds in TABLES.items():
+            remap = [None if k is None else lookups[k] for k in kinds]
+            out.tables[name] = self.tables[name].merged(other.tables[name], remap)
+        out._bound(self.start, self.end)
+        out._bound(other.start, other.end)
+        return out
+
+    # ---- reading back --------------------------------------------------------------------
+    def hist(self, table: str, entity: int | None, ko: bool | None) -> Hist:
+        """Histogram of column 2 for one entity (None: all) and status (None: both)."""
+        ent, status, value = self.tables[table].columns
+        counts = self.tables[table].counts
+        mask = np.ones(len(counts), np.bool_)
+        if entity is not None:
+            mask &= ent == entity
+        if ko is not None:
+            mask &= status == int(ko)
+        return hist_of(value[mask], counts[mask])
+
+    def request_keys(self) -> list[tuple[tuple[str, ...], str]]:
+        return [split_request_key(k) for k in self.names["keys"].values]
+
+    def errors(self) -> list[tuple[str, int]]:
+        """(message, count), by count descending then first seen (Gatling's order)."""
+        (ids,), counts = self.tables["errors"].columns, self.tables["errors"].counts
+        msgs = self.names["messages"].values
+        pairs = [(msgs[int(i)], int(c)) for i, c in zip(ids, counts, strict=True)]
+        return sorted(pairs, key=lambda p: -p[1])
+
+    @property
+    def skipped(self) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for info in self.inputs:
+            total.update(info.skipped)
+        return total
+
+    def canonical(self, with_inputs: bool = True) -> dict[str, Any]:
+        """A plain, id-free form: equal for equal statistics (used by tests and `==`)."""
+        tables: dict[str, list[tuple[Any, ...]]] = {}
+        for name, kinds in TABLES.items():
+            if not with_inputs and "input" in kinds:
+                continue
+            table = self.tables[name]
+            rows = []
+            for row in zip(*table.columns, table.counts, strict=True):
+                rows.append(
+                    tuple(
+                        self.names[k].values[int(v)] if k in self.names else int(v)
+                        for k, v in zip((*kinds, None), row, strict=True)
+                    )
+                )
+            tables[name] = sorted(rows)
+        out: dict[str, Any] = {"start": self.start, "end": self.end, "tables": tables}
+        if with_inputs:
+            out["inputs"] = [i.to_json() for i in self.inputs]
+        return out
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RunStats):
+            return NotImplemented
+        return self.canonical() == other.canonical()
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def hist_of(values: I64, counts: I64) -> Hist:
+    if len(values) == 0:
+        return Hist.empty()
+    order = np.argsort(values, kind="stable")
+    v, c = values[order], counts[order]
+    starts = np.flatnonzero(np.concatenate(([True], v[1:] != v[:-1])))
+    return Hist(v[starts], np.add.reduceat(c, starts))
+
+
+def merge_all(parts: list[RunStats]) -> RunStats:
+    """Merge in order (pairwise, balanced: cheap for hundreds of shards)."""
+    if not parts:
+        return RunStats()
+    while len(parts) > 1:
+        parts = [
+            parts[i].merged(parts[i + 1]) if i + 1 < len(parts) else parts[i]
+            for i in range(0, len(parts), 2)
+        ]
+    return parts[0]
+
+
+class BatchFolder:
+    """Folds one file's `RecordBatch`es into a `RunStats` (vectorized, no per-record Python)."""
+
+    def __init__(self, stats: RunStats, strings: FileStrings, input_index: int) -> None:
+        self.stats = stats
+        self.input_index = input_index
+        names = stats.names
+        self.keys = TableMapper(strings.request_keys, names["keys"])
+        self.groups = TableMapper(strings.groups, names["groups"])
+        self.scenarios = TableMapper(strings.scenarios, names["scenarios"])
+        self.messages = TableMapper(strings.messages, names["messages"])
+
+    def fold(self, b: RecordBatch) -> None:
+        self._requests(b)
+        self._groups(b)
+        self._users(b)
+        if len(b.err_message):
+            self.stats.tables["errors"].add([self.messages.map(b.err_message)])
+
+    def _requests(self, b: RecordBatch) -> None:
+        valid = b.req_end >= 0  # Gatling ignores requests whose end is negative
+        if not valid.all():
+            b = _select_requests(b, valid)
+        if len(b.req_key) == 0:
+            return
+        t = self.stats.tables
+        key = self.keys.map(b.req_key)
+        start, end = b.req_start.astype(np.int64), b.req_end.astype(np.int64)
+        ko = (~b.req_ok).astype(np.int64)
+        rt = end - start
+        ssec, esec = start // 1000, end // 1000
+        t["req_rt"].add([key, ko, rt])
+        t["req_start"].add([key, ko, ssec])
+        t["req_end"].add([key, ko, esec])
+        ok = ko == 0
+        qrt = quantize(rt[ok])
+        t["req_ok_pct"].add([key[ok], ssec[ok], qrt])
+        inp = np.full(len(key), self.input_index, np.int64)
+        t["inp_resp"].add([inp, ko, esec])
+        t["inp_ok_rt"].add([inp[ok], ssec[ok], qrt])
+        with_msg = (ko == 1) & (b.req_message != NO_MESSAGE)
+        if with_msg.any():
+            t["errors"].add([self.messages.map(b.req_message[with_msg])])
+        self.stats._bound(int(start.min()), int(end.max()))
+        self.stats.inputs[self.input_index].requests += len(key)
+
+    def _groups(self, b: RecordBatch) -> None:
+        valid = b.grp_end >= 0
+        if len(b.grp_path) == 0 or not valid.any():
+            return
+        t = self.stats.tables
+        grp = self.groups.map(b.grp_path[valid])
+        start, end = b.grp_start[valid].astype(np.int64), b.grp_end[valid].astype(np.int64)
+        cum = b.grp_cumulated[valid].astype(np.int64)
+        ko = (~b.grp_ok[valid]).astype(np.int64)
+        t["grp_cum"].add([grp, ko, cum])
+        t["grp_dur"].add([grp, ko, end - start])
+        ok = ko == 0
+        t["grp_ok_pct"].add([grp[ok], start[ok] // 1000, quantize(cum[ok])])
+        self.stats._bound(int(start.min()), int(end.max()))
+
+    def _users(self, b: RecordBatch) -> None:
+        if len(b.user_scenario) == 0:
+            return
+        scen = self.scenarios.map(b.user_scenario)
+        time = b.user_time.astype(np.int64)
+        is_end = (~b.user_start).astype(np.int64)
+        self.stats.tables["users"].add([scen, is_end, time // 1000])
+        starts = time[b.user_start]
+        self.stats._bound(int(starts.min()) if len(starts) else None, int(time.max()))
+
+
+def _select_requests(b: RecordBatch, mask: np.ndarray[Any, np.dtype[np.bool_]]) -> RecordBatch:
+    return RecordBatch(
+        b.req_key[mask],
+        b.req_start[mask],
+        b.req_end[mask],
+        b.req_ok[mask],
+        b.req_message[mask],
+        *(
+            b.grp_path,
+            b.grp_start,
+            b.grp_end,
+            b.grp_cumulated,
+            b.grp_ok,
+            b.user_scenario,
+            b.user_start,
+            b.user_time,
+            b.err_message,
+            b.err_time,
+        ),
+    )
+
+
+def stats_of_batches(
+    batches: list[RecordBatch], strings: FileStrings, info: InputInfo | None = None
+) -> RunStats:
+    """Statistics of records already in memory (tests, generators)."""
+    stats = RunStats()
+    folder = stats.folder(strings, stats.add_input(info or InputInfo("<memory>")))
+    for batch in batches:
+        folder.fold(batch)
+    return stats
