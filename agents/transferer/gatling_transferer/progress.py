@@ -11,7 +11,10 @@ _MB = 1_000_000
 
 
 class ProgressLog:
-    """A storage `Progress` callback; safe to call from the SDK's transfer threads."""
+    """A storage `Progress` callback; safe to call from the SDK's transfer threads.
+
+    Counts bytes sent, so a retried upload can show more than 100%: that is what went out.
+    """
 
     def __init__(
         self,
@@ -31,12 +34,6 @@ class ProgressLog:
         self.started = clock()
         self._last_line = self.started
         self._lock = threading.Lock()
-
-    def restart(self) -> None:
-        """A retried upload starts from zero again."""
-        with self._lock:
-            self.done = 0
-            self.started = self._last_line = self.clock()
 
     def __call__(self, nbytes: int) -> None:
         with self._lock:

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from gatling_common.retry import retry_call
 from gatling_common.storage import PermanentStorageError, Storage, open_storage
 
 from gatling_transferer.compress import gzip_file
@@ -122,22 +121,20 @@ def _upload_verified(
     metadata: dict[str, str],
     settings: TransfererSettings,
 ) -> int:
-    """Upload with bounded retries; done only when the stored object has the file's size."""
+    """Upload; done only once the backend verified its checksum and the size matches.
+
+    No retry here: the storage backend already retries the whole upload (`settings.storage.retry`
+    attempts, on top of the SDK's per-request retries); another loop would multiply the attempts.
+    """
     size = path.stat().st_size
     where = storage.describe(name)
     progress = ProgressLog(f"uploading {where}", size, log=log, interval=settings.progress_interval)
-
-    def attempt() -> int:
-        progress.restart()
-        # The backend verifies the provider's checksum; the size check guards the rest.
-        info = storage.upload_file(
-            path, name, content_type=content_type, metadata=metadata, progress=progress
-        )
-        if info.size != size:
-            raise PermanentStorageError(f"{where}: stored {info.size} bytes, expected {size}")
-        return info.size
-
-    sent = retry_call(attempt, what=f"upload {where}", policy=settings.storage.retry, log=log)
+    info = storage.upload_file(
+        path, name, content_type=content_type, metadata=metadata, progress=progress
+    )
+    if info.size != size:
+        raise PermanentStorageError(f"{where}: stored {info.size} bytes, expected {size}")
+    sent = info.size
     log.info(
         "uploaded %s (%.1f MB in %.1fs, %.1f MB/s)",
         where,
