@@ -15,6 +15,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from gatling_common.results.percentiles import Hist, Summary, combine, count_below, summarize
 from gatling_common.results.stats import RunStats
 
@@ -121,7 +123,10 @@ def build_tree(stats: RunStats) -> Node:
             parent.children.append(found)
         return found
 
+    seen = set(np.unique(stats.tables["req_rt"].columns[0]).tolist())
     for key_id, (path, name) in enumerate(stats.request_keys()):
+        if key_id not in seen:  # interned by a file but never counted (e.g. end < 0)
+            continue
         parent = group_node(path)
         requests.append((parent, Node("REQUEST", name, path, key_id)))
     # Gatling renders sub-groups before requests in each group's contents.
