@@ -6,11 +6,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from gatling_common.results.gatling_json import StatsSettings, global_stats_json, stats_tree_json
-from gatling_common.results.percentiles import Hist, java_round, rounded_percentile, summarize
+from gatling_common.results.percentiles import Hist, java_round, rounded_percentile
 from gatling_common.results.records import (
     NO_MESSAGE,
     FileStrings,
@@ -21,6 +18,8 @@ from gatling_common.results.records import (
 from gatling_common.results.report_data import report_data
 from gatling_common.results.sparse import SparseCounts, group_count
 from gatling_common.results.stats import RunStats, quantize, stats_of_batches
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 KEYS = [((), "Home"), (("Shop",), "Cart"), (("Shop", "Pay"), "Authorize"), ((), "Logout")]
 GROUPS = [("Shop",), ("Shop", "Pay")]
