@@ -1,0 +1,347 @@
+"""One reconcile of one Gatling resource: level-triggered, idempotent, restart-safe.
+
+Steps follow the Go operator: ConfigMaps and volumes, the runner Job, wait, the reporter Job once
+every runner pod succeeded, the notification, cleanup. Child names are deterministic and every
+create is check-before-create with 409 meaning "already there", so a controller killed at any
+point resumes without duplicates; status records how far the run got.
+
+`reconcile()` returns seconds until the next look (None: nothing to do until something changes)
+and raises RetryableError for transient API or webhook failures (the work queue backs off).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from gatling_common.errors import InputError, PermanentError
+from gatling_common.storage import StorageSettings
+
+from gatling_controller import notify
+from gatling_controller import status as st
+from gatling_controller.builders import (
+    build_configmaps,
+    build_persistent_volume,
+    build_persistent_volume_claim,
+    build_reporter_job,
+    build_runner_job,
+    run_storage,
+)
+from gatling_controller.kube import Kube
+from gatling_controller.models import Gatling, parse_gatling
+from gatling_controller.settings import ControllerSettings
+
+log = logging.getLogger(__name__)
+Json = dict[str, Any]
+THRESHOLDS_FAILED_EXIT = 3  # gatling-reporter's exit code when assertions failed (report written)
+
+
+@dataclass
+class _Ctx:
+    gatling: Gatling
+    status: Json
+
+    @property
+    def key(self) -> str:
+        return f"{self.gatling.namespace}/{self.gatling.name}"
+
+
+class Reconciler:
+    def __init__(
+        self,
+        kube: Kube,
+        settings: ControllerSettings,
+        storage_settings: StorageSettings | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.kube = kube
+        self.settings = settings
+        self.storage_settings = storage_settings
+        self.clock = clock
+
+    def reconcile(self, namespace: str, name: str) -> float | None:
+        obj = self.kube.get_gatling(namespace, name)
+        if obj is None or obj["metadata"].get("deletionTimestamp"):
+            return None
+        status: Json = dict(obj.get("status") or {})
+        try:
+            gatling = parse_gatling(obj)
+        except InputError as exc:
+            if status.get("error") != str(exc):
+                self.kube.patch_gatling_status(
+                    namespace, name, {"phase": st.FAILED, "error": str(exc)}
+                )
+            return None
+        ctx = _Ctx(gatling, status)
+        if status.get("phase") not in (*st.TERMINAL, st.NOTIFYING):
+            requeue = self._advance(ctx)
+            if requeue is not None:
+                return requeue
+        self._notify(ctx)
+        if ctx.status.get("phase") == st.NOTIFYING:
+            self._save(ctx, phase=st.SUCCEEDED)
+        self._cleanup(ctx)
+        return None
+
+    # --- the run ---------------------------------------------------------------------------
+    def _advance(self, ctx: _Ctx) -> float | None:
+        g = ctx.gatling
+        if not ctx.status.get("phase"):
+            self._save(ctx, phase=st.PENDING)
+        if not ctx.status.get("runnerJobName"):
+            self._ensure_children(g)
+        storage = run_storage(g, self.settings) if g.generate_report else None
+        if storage is not None and not ctx.status.get("reportStoragePath"):
+            self._save(ctx, reportStoragePath=storage.url, reportUrl=storage.report_url)
+        if not ctx.status.get("runnerCompleted"):
+            requeue = self._runner(ctx)
+            if requeue is not None or ctx.status.get("phase") == st.FAILED:
+                return requeue
+        if g.generate_report and not ctx.status.get("reportCompleted"):
+            requeue = self._reporter(ctx)
+            if requeue is not None or ctx.status.get("phase") == st.FAILED:
+                return requeue
+        wants_notice = g.notify_report and not ctx.status.get("notificationCompleted")
+        self._save(ctx, phase=st.NOTIFYING if wants_notice else st.SUCCEEDED)
+        return None
+
+    def _ensure_children(self, g: Gatling) -> None:
+        children = [
+            *build_configmaps(g),
+            build_persistent_volume(g),
+            build_persistent_volume_claim(g),
+        ]
+        for child in children:
+            if child is not None and not self.kube.exists(child):
+                self.kube.create(child)
+
+    def _runner(self, ctx: _Ctx) -> float | None:
+        g = ctx.gatling
+        n = g.scenario.parallelism
+        job = self.kube.get_job(g.namespace, g.runner_job_name)
+        if job is None:
+            self.kube.create(build_runner_job(g, self.settings))
+            log.info("%s: created runner Job %s (%d pods)", ctx.key, g.runner_job_name, n)
+            self._save(
+                ctx,
+                phase=st.RUNNING,
+                runnerJobName=g.runner_job_name,
+                runnerStartTime=int(self.clock()),
+                runnerCompleted=False,
+                runnerCompletions=f"0/{n}",
+                active=0,
+                succeeded=0,
+                failed=0,
+            )
+            return self.settings.requeue_interval
+        counts = _counts(job)
+        changes: Json = {**counts, "runnerCompletions": f"{counts['succeeded']}/{n}"}
+        if not ctx.status.get("runnerJobName"):  # created by a controller killed before saving
+            changes.update(
+                phase=st.RUNNING,
+                runnerJobName=g.runner_job_name,
+                runnerStartTime=int(st.parse_time(job["metadata"].get("creationTimestamp")) or 0),
+            )
+        finished = st.job_finished(job)
+        if finished == "Complete" and counts["succeeded"] >= n:
+            st.set_condition(
+                ctx.status, "RunnerCompleted", True, "Succeeded", f"{n}/{n} pods", g.generation
+            )
+            self._save(ctx, **changes, runnerCompleted=True, conditions=ctx.status["conditions"])
+            log.info("%s: runner Job %s succeeded", ctx.key, g.runner_job_name)
+            return None
+        if finished:
+            self._save(ctx, **changes)
+            message = (
+                f"runner Job {g.runner_job_name} failed: {counts['failed']} of {n} pods failed "
+                "(backoffLimit 0); see the runner pods' logs"
+            )
+            self._fail(ctx, "RunnerFailed", message)
+            return None
+        timeout = self._timed_out(job, "runner")
+        if timeout:
+            self._fail(ctx, "RunnerTimeout", timeout)
+            return None
+        if any(ctx.status.get(k) != v for k, v in changes.items()):
+            self._save(ctx, **changes)
+        return self.settings.requeue_interval
+
+    def _reporter(self, ctx: _Ctx) -> float | None:
+        g = ctx.gatling
+        if g.storage is None:
+            # As the Go operator: no storage, nothing to report on.
+            self._save(ctx, reportCompleted=True)
+            return None
+        job = self.kube.get_job(g.namespace, g.reporter_job_name)
+        if job is None:
+            self.kube.create(build_reporter_job(g, self.settings))
+            log.info("%s: created reporter Job %s", ctx.key, g.reporter_job_name)
+            self._save(
+                ctx,
+                phase=st.REPORTING,
+                reporterJobName=g.reporter_job_name,
+                reporterStartTime=int(self.clock()),
+                reportCompleted=False,
+            )
+            return self.settings.requeue_interval
+        if not ctx.status.get("reporterJobName"):
+            created = st.parse_time(job["metadata"].get("creationTimestamp")) or 0
+            self._save(
+                ctx,
+                phase=st.REPORTING,
+                reporterJobName=g.reporter_job_name,
+                reporterStartTime=int(created),
+            )
+        finished = st.job_finished(job)
+        if finished == "Complete":
+            self._report_done(ctx, thresholds_failed=False)
+            return None
+        if finished:
+            if self._thresholds_failed(g):
+                self._report_done(ctx, thresholds_failed=True)
+                return None
+            message = f"reporter Job {g.reporter_job_name} failed; see the reporter pod's log"
+            self._fail(ctx, "ReporterFailed", message)
+            return None
+        timeout = self._timed_out(job, "reporter")
+        if timeout:
+            self._fail(ctx, "ReporterTimeout", timeout)
+            return None
+        return self.settings.requeue_interval
+
+    def _report_done(self, ctx: _Ctx, *, thresholds_failed: bool) -> None:
+        g = ctx.gatling
+        verdict = "failed" if thresholds_failed else "unknown"
+        if not thresholds_failed and ctx.status.get("reportStoragePath"):
+            stats = notify.report_stats(ctx.status["reportStoragePath"], self.storage_settings)
+            verdict = stats.verdict or ("passed" if g.thresholds else "unknown")
+        st.set_condition(ctx.status, "ReportCompleted", True, "Succeeded", "", g.generation)
+        self._save(
+            ctx, reportCompleted=True, thresholdVerdict=verdict, conditions=ctx.status["conditions"]
+        )
+        log.info("%s: report done (thresholds %s)", ctx.key, verdict)
+        if thresholds_failed:
+            self._fail(ctx, "ThresholdsFailed", "the report's thresholds failed")
+
+    def _thresholds_failed(self, g: Gatling) -> bool:
+        """A reporter pod that exited with the reporter's "assertions failed" code."""
+        pods = self.kube.list_pods(g.namespace, f"job-name={g.reporter_job_name}")
+        for pod in pods:
+            for cs in (pod.get("status") or {}).get("containerStatuses") or []:
+                terminated = (cs.get("state") or {}).get("terminated") or {}
+                if terminated.get("exitCode") == THRESHOLDS_FAILED_EXIT:
+                    return True
+        return False
+
+    def _timed_out(self, job: Json, what: str) -> str | None:
+        """MAX_JOB_CREATION_WAIT_TIME until the Job really started, then MAX_JOB_RUN_WAIT_TIME."""
+        now = self.clock()
+        started = st.parse_time((job.get("status") or {}).get("startTime"))
+        created = st.parse_time(job["metadata"].get("creationTimestamp")) or now
+        name = job["metadata"]["name"]
+        if started is None and now - created > self.settings.job_creation_timeout:
+            limit = self.settings.job_creation_timeout
+            return f"{what} Job {name} did not start within {limit:.0f}s"
+        if started is not None and now - started > self.settings.job_run_timeout:
+            limit = self.settings.job_run_timeout
+            return f"{what} Job {name} ran longer than {limit:.0f}s"
+        return None
+
+    def _fail(self, ctx: _Ctx, reason: str, message: str) -> None:
+        log.warning("%s: %s", ctx.key, message)
+        st.set_condition(ctx.status, "Failed", True, reason, message, ctx.gatling.generation)
+        self._save(ctx, phase=st.FAILED, error=message, conditions=ctx.status["conditions"])
+
+    # --- after the run ---------------------------------------------------------------------
+    def _notify(self, ctx: _Ctx) -> None:
+        g = ctx.gatling
+        if not g.notify_report or g.notification is None:
+            return
+        if ctx.status.get("notificationCompleted") or _reason(ctx.status, "Notified"):
+            return
+        secret = self.kube.read_secret(g.namespace, g.notification.secret_name)
+        try:
+            if secret is None:
+                raise PermanentError(f"notification Secret {g.notification.secret_name} not found")
+            url = notify.webhook_url(secret.get("data") or {}, g.notification.secret_name)
+            body = notify.payload(
+                g.notification.provider,
+                notify.render(self._summary(ctx), self.settings.notification_template),
+                self._summary(ctx),
+            )
+            notify.send(
+                url,
+                body,
+                what=f"notify {ctx.key}",
+                policy=self.settings.notify_retry,
+                timeout=self.settings.notify_timeout,
+            )
+        except PermanentError as exc:
+            log.error("%s: notification failed: %s", ctx.key, exc)
+            st.set_condition(ctx.status, "Notified", False, "NotificationFailed", str(exc), 0)
+            self._save(ctx, conditions=ctx.status["conditions"])
+            return
+        st.set_condition(ctx.status, "Notified", True, "Sent", "", g.generation)
+        self._save(ctx, notificationCompleted=True, conditions=ctx.status["conditions"])
+        log.info("%s: notification sent (%s)", ctx.key, g.notification.provider)
+
+    def _summary(self, ctx: _Ctx) -> notify.RunSummary:
+        s = ctx.status
+        stats = notify.ReportStats()
+        if s.get("reportCompleted") and s.get("reportStoragePath"):
+            stats = notify.report_stats(s["reportStoragePath"], self.storage_settings)
+        started = s.get("runnerStartTime")
+        verdict = s.get("thresholdVerdict")
+        return notify.RunSummary(
+            name=ctx.gatling.name,
+            namespace=ctx.gatling.namespace,
+            succeeded=s.get("phase") != st.FAILED,
+            pods=ctx.gatling.scenario.parallelism,
+            duration_seconds=(self.clock() - started) if started else None,
+            requests=stats.requests,
+            ko_percent=stats.ko_percent,
+            p95_ms=stats.p95_ms,
+            verdict=verdict if verdict in ("passed", "failed") else None,
+            report_url=s.get("reportUrl") if s.get("reportCompleted") else None,
+            error=s.get("error"),
+        )
+
+    def _cleanup(self, ctx: _Ctx) -> None:
+        g = ctx.gatling
+        if not g.cleanup_after_job_done or _reason(ctx.status, "CleanedUp"):
+            return
+        for job in (g.runner_job_name, g.reporter_job_name):
+            self.kube.delete("Job", g.namespace, job)
+        if ctx.status.get("phase") == st.FAILED:
+            # As the Go operator: a failed run keeps its resource, so the error stays visible.
+            st.set_condition(ctx.status, "CleanedUp", True, "JobsDeleted", "", g.generation)
+            self._save(ctx, conditions=ctx.status["conditions"])
+            return
+        for cm in build_configmaps(g):
+            self.kube.delete("ConfigMap", g.namespace, cm["metadata"]["name"])
+        if g.persistent_volume_claim is not None:
+            self.kube.delete("PersistentVolumeClaim", g.namespace, g.persistent_volume_claim.name)
+        if g.persistent_volume is not None:  # cluster-scoped: no owner reference to collect it
+            self.kube.delete("PersistentVolume", "", g.persistent_volume.name)
+        self.kube.delete_gatling(g.namespace, g.name)
+        log.info("%s: cleaned up", ctx.key)
+
+    def _save(self, ctx: _Ctx, **changes: Any) -> None:
+        changes["observedGeneration"] = ctx.gatling.generation
+        self.kube.patch_gatling_status(ctx.gatling.namespace, ctx.gatling.name, changes)
+        ctx.status.update(changes)
+
+
+def _counts(job: Json) -> dict[str, int]:
+    s = job.get("status") or {}
+    return {k: int(s.get(k) or 0) for k in ("active", "succeeded", "failed")}
+
+
+def _reason(status: Json, type_: str) -> str | None:
+    for cond in status.get("conditions") or []:
+        if cond.get("type") == type_:
+            return str(cond.get("reason"))
+    return None

@@ -1,0 +1,204 @@
+"""The whole run on the Kubernetes API emulator with its simulated Job controller and a real
+webhook receiver: the controller talks to both through the official clients only."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from tests.controller.harness import (
+    NS,
+    add_webhook_secret,
+    events,
+    gatling_cr,
+    make_controller,
+    reporter_writes_report,
+    wait_for,
+)
+from tests.support.k8s_emulator import KubernetesEmulator
+from tests.support.k8s_jobs import JobController, timed
+
+
+@pytest.fixture
+def k8s() -> Iterator[KubernetesEmulator]:
+    with KubernetesEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def hook(httpserver: HTTPServer, k8s: KubernetesEmulator) -> list[dict[str, Any]]:
+    received: list[dict[str, Any]] = []
+
+    def handler(request: Request) -> Response:
+        received.append(json.loads(request.data))
+        return Response("ok")
+
+    httpserver.expect_request("/hook", method="POST").respond_with_handler(handler)
+    add_webhook_secret(k8s, httpserver.url_for("/hook"))
+    return received
+
+
+def _gone(k8s: KubernetesEmulator, plural: str, name: str) -> bool:
+    return all(o["metadata"]["name"] != name for o in k8s.list(plural, NS))
+
+
+def test_success_runs_reports_notifies_and_cleans_up(
+    k8s: KubernetesEmulator, hook: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    k8s.create("gatlings", NS, gatling_cr("shop", tmp_path))
+    with JobController(k8s.store, reporter_writes_report(k8s), tick=0.02):
+        controller = make_controller(k8s).start()
+        try:
+            wait_for("the notification", lambda: hook)
+            wait_for("cleanup", lambda: _gone(k8s, "gatlings", "shop"))
+        finally:
+            controller.stop()
+    assert len(hook) == 1
+    run = hook[0]["run"]
+    assert (run["name"], run["succeeded"], run["pods"]) == ("shop", True, 3)
+    assert (run["requests"], run["ko_percent"], run["p95_ms"], run["verdict"]) == (
+        400, 1.0, 250.0, "passed",
+    )  # fmt: skip
+    assert run["report_url"].startswith(f"file://{tmp_path}/shop/")
+    assert "Gatling has completed successfully!" in hook[0]["text"]
+    seen = list(events(k8s))
+    created = [(kind, name) for t, kind, name in seen if t == "ADDED" and kind != "Pod"]
+    assert created == [
+        ("Secret", "hook"),
+        ("Gatling", "shop"),
+        ("ConfigMap", "shop-simulations-data"),
+        ("Job", "shop-runner"),
+        ("Job", "shop-reporter"),
+    ]
+    # The reporter Job came only after the runner Job had completed.
+    runner_done = next(
+        i
+        for i, e in enumerate(k8s.store.events_after(0))
+        if e.kind.kind == "Job"
+        and e.obj["metadata"]["name"] == "shop-runner"
+        and any(c["type"] == "Complete" for c in e.obj.get("status", {}).get("conditions", []))
+    )
+    reporter_added = seen.index(("ADDED", "Job", "shop-reporter"))
+    assert runner_done < reporter_added
+    for plural, name in [
+        ("jobs", "shop-runner"),
+        ("jobs", "shop-reporter"),
+        ("configmaps", "shop-simulations-data"),
+    ]:
+        assert _gone(k8s, plural, name)
+    assert k8s.list("pods", NS) == []  # the Jobs were deleted with Background propagation
+
+
+def test_runner_failure_fails_the_run_and_notifies(
+    k8s: KubernetesEmulator, hook: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    k8s.create("gatlings", NS, gatling_cr("bad", tmp_path))
+    jc = JobController(k8s.store, timed(pending=0.02, running=0.1), tick=0.02)
+    jc.script(NS, "bad-runner", ["Succeeded", "Failed", "Succeeded"])
+    with jc:
+        controller = make_controller(k8s).start()
+        try:
+            wait_for("the notification", lambda: hook)
+            status = wait_for(
+                "cleanup of the failed Jobs",
+                lambda: (
+                    _gone(k8s, "jobs", "bad-runner")
+                    and k8s.get("gatlings", NS, "bad").get("status")
+                ),
+            )
+        finally:
+            controller.stop()
+    assert status["phase"] == "Failed"
+    assert status["error"].startswith("runner Job bad-runner failed: 1 of 3 pods failed")
+    assert status["runnerCompleted"] is False
+    assert hook[0]["run"]["succeeded"] is False
+    assert "Gatling has FAILED: runner Job bad-runner failed" in hook[0]["text"]
+    assert ("ADDED", "Job", "bad-reporter") not in list(events(k8s))
+    failed = [c for c in status["conditions"] if c["type"] == "Failed"]
+    assert failed[0]["reason"] == "RunnerFailed"
+
+
+def test_reporter_failure_fails_the_run(
+    k8s: KubernetesEmulator, hook: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    k8s.create("gatlings", NS, gatling_cr("rep", tmp_path, cleanupAfterJobDone=False))
+    jc = JobController(k8s.store, timed(pending=0.02, running=0.1), tick=0.02)
+    jc.script(NS, "rep-reporter", ["Failed"])
+    with jc:
+        controller = make_controller(k8s).start()
+        try:
+            wait_for("the notification", lambda: hook)
+            status = wait_for(
+                "notificationCompleted",
+                lambda: (
+                    (s := k8s.get("gatlings", NS, "rep").get("status", {})).get(
+                        "notificationCompleted"
+                    )
+                    and s
+                ),
+            )
+        finally:
+            controller.stop()
+    assert status["phase"] == "Failed"
+    assert status["runnerCompleted"] is True
+    assert status["runnerCompletions"] == "3/3"
+    assert status["error"] == "reporter Job rep-reporter failed; see the reporter pod's log"
+    assert hook[0]["run"]["succeeded"] is False
+    assert not _gone(k8s, "jobs", "rep-reporter")  # no cleanup asked for
+
+
+def test_webhook_500_then_success(
+    k8s: KubernetesEmulator, httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    answers = iter([500, 503, 200])
+    bodies: list[bytes] = []
+
+    def handler(request: Request) -> Response:
+        bodies.append(request.data)
+        return Response("x", next(answers))
+
+    httpserver.expect_request("/hook").respond_with_handler(handler)
+    add_webhook_secret(k8s, httpserver.url_for("/hook"))
+    k8s.create("gatlings", NS, gatling_cr("hooked", tmp_path, cleanupAfterJobDone=False))
+    with JobController(k8s.store, timed(pending=0.02, running=0.1), tick=0.02):
+        controller = make_controller(k8s).start()
+        try:
+            status = wait_for(
+                "notificationCompleted",
+                lambda: (
+                    (s := k8s.get("gatlings", NS, "hooked").get("status", {})).get(
+                        "notificationCompleted"
+                    )
+                    and s
+                ),
+            )
+        finally:
+            controller.stop()
+    assert len(bodies) == 3 and len(set(bodies)) == 1
+    assert status["phase"] == "Succeeded"
+    assert status["reportCompleted"] is True
+
+
+def test_twenty_resources_at_once(
+    k8s: KubernetesEmulator, hook: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    names = [f"run-{i:02d}" for i in range(20)]
+    for name in names:
+        k8s.create("gatlings", NS, gatling_cr(name, tmp_path, cleanupAfterJobDone=False))
+    with JobController(k8s.store, timed(pending=0.02, running=0.1), tick=0.02):
+        controller = make_controller(k8s, max_concurrent_reconciles=4).start()
+        try:
+            wait_for("20 notifications", lambda: len(hook) >= 20, timeout=120)
+        finally:
+            controller.stop()
+    assert sorted(h["run"]["name"] for h in hook) == names
+    jobs = sorted(j["metadata"]["name"] for j in k8s.list("jobs", NS))
+    assert jobs == sorted([f"{n}-runner" for n in names] + [f"{n}-reporter" for n in names])
+    for name in names:
+        assert k8s.get("gatlings", NS, name)["status"]["phase"] == "Succeeded"
