@@ -76,7 +76,7 @@ def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
 
 
-def _simulation(stats: RunStats) -> dict[str, Any]:
+def simulation_json(stats: RunStats) -> dict[str, Any]:
     runs = [i.run for i in stats.inputs]
     return {
         "classes": _unique([r.simulation_class for r in runs]),
@@ -192,7 +192,7 @@ def report_data(stats: RunStats, settings: StatsSettings) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "version": VERSION,
-        "simulation": _simulation(stats),
+        "simulation": simulation_json(stats),
         "run": {"start": stats.start, "end": stats.end, "duration_s": duration_seconds(stats)},
         "settings": {
             "lower_bound": settings.lower_bound,
@@ -214,4 +214,4 @@ def report_data(stats: RunStats, settings: StatsSettings) -> dict[str, Any]:
     }
 
 
-__all__ = ["FORMAT", "VERSION", "errors_table", "java_round", "report_data"]
+__all__ = ["FORMAT", "VERSION", "errors_table", "java_round", "report_data", "simulation_json"]

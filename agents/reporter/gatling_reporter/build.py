@@ -1,0 +1,137 @@
+"""`gatling-reporter build`: inputs -> merged statistics -> js/stats.json, js/global_stats.json,
+summary.json (the HTML pages are added on top of `BuildResult`).
+
+Inputs are log files (`.log`, `.log.gz`, any other name is read as a log), shards (`.stats`) and
+folders searched recursively for `*.log`, `*.log.gz` and `*.stats`. A pod is a file name without
+those suffixes in its folder (`pod-1.log.gz` and `pod-1.stats` are the same pod). Rule: when EVERY
+pod has a shard, the shards are merged and the logs are not read; otherwise every pod's raw log is
+read (its shard ignored), and a pod that has only a shard contributes that shard.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gatling_common.errors import InputError
+from gatling_common.results.collect import stats_of_log
+from gatling_common.results.gatling_json import StatsSettings, global_stats_json, stats_tree_json
+from gatling_common.results.shard import SHARD_SUFFIX, load_shard
+from gatling_common.results.stats import RunStats, merge_all
+from gatling_common.results.summary import summary_json
+
+log = logging.getLogger(__name__)
+
+LOG_SUFFIXES = (".log.gz", ".log")
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    inputs: tuple[Path, ...]
+    output: Path
+    stats: StatsSettings = field(default_factory=StatsSettings)
+    allow_mixed: bool = False
+
+
+@dataclass
+class BuildResult:
+    stats: RunStats
+    stats_json: dict[str, Any]
+    global_json: dict[str, Any]
+    summary: dict[str, Any]
+    used: list[Path]
+
+
+def pod_of(path: Path) -> tuple[Path, str]:
+    name = path.name
+    for suffix in (*LOG_SUFFIXES, SHARD_SUFFIX):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return path.parent, name[: -len(suffix)]
+    return path.parent, name
+
+
+def discover(inputs: tuple[Path, ...]) -> list[Path]:
+    """Files named on the command line, and log/shard files below named folders (sorted)."""
+    found: list[Path] = []
+    for item in inputs:
+        if item.is_dir():
+            below = [
+                p
+                for p in sorted(item.rglob("*"))
+                if p.is_file() and p.name.endswith((*LOG_SUFFIXES, SHARD_SUFFIX))
+            ]
+            if not below:
+                raise InputError(f"{item}: no *.log, *.log.gz or *.stats file below this folder")
+            found.extend(below)
+        elif item.is_file():
+            found.append(item)
+        else:
+            raise InputError(f"{item}: no such file or folder")
+    return list(dict.fromkeys(found))
+
+
+def choose(files: list[Path]) -> list[Path]:
+    """Apply the shard rule (module docstring): the files to read, in input order."""
+    shards = {pod_of(p): p for p in files if p.name.endswith(SHARD_SUFFIX)}
+    logs = {pod_of(p): p for p in files if not p.name.endswith(SHARD_SUFFIX)}
+    pods = list(dict.fromkeys(pod_of(p) for p in files))
+    if all(pod in shards for pod in pods):
+        return [shards[pod] for pod in pods]
+    return [logs.get(pod) or shards[pod] for pod in pods]
+
+
+def _check_classes(stats: RunStats, allow_mixed: bool) -> None:
+    classes: dict[str, list[str]] = {}
+    for info in stats.inputs:
+        if info.run.simulation_class:
+            classes.setdefault(info.run.simulation_class, []).append(info.path)
+    if len(classes) > 1 and not allow_mixed:
+        listed = "; ".join(f"{c} ({', '.join(paths)})" for c, paths in classes.items())
+        raise InputError(
+            f"inputs come from {len(classes)} different simulation classes: {listed}; "
+            "pass --allow-mixed to merge them anyway"
+        )
+
+
+def collect(files: list[Path], statuses: Mapping[str, str] | None = None) -> RunStats:
+    parts = []
+    for path in files:
+        if path.name.endswith(SHARD_SUFFIX):
+            parts.append(load_shard(path))
+        else:
+            status = (statuses or {}).get(pod_of(path)[1], "UNKNOWN")
+            parts.append(stats_of_log(path, status=status))
+    return merge_all(parts)
+
+
+def write_json(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def build(settings: BuildSettings, statuses: Mapping[str, str] | None = None) -> BuildResult:
+    """Read, merge and write the JSON outputs; `statuses` maps a pod name to COMPLETED/FAILED."""
+    files = choose(discover(settings.inputs))
+    log.info("merging %d input(s)", len(files))
+    stats = collect(files, statuses)
+    _check_classes(stats, settings.allow_mixed)
+    if stats.start is None:
+        raise InputError(
+            f"{', '.join(map(str, files))}: no request, user or group record to report on"
+        )
+    result = BuildResult(
+        stats=stats,
+        stats_json=stats_tree_json(stats, settings.stats),
+        global_json=global_stats_json(stats, settings.stats),
+        summary=summary_json(stats, settings.stats),
+        used=files,
+    )
+    out = settings.output
+    write_json(out / "js" / "stats.json", result.stats_json)
+    write_json(out / "js" / "global_stats.json", result.global_json)
+    write_json(out / "summary.json", result.summary)
+    return result

@@ -1,0 +1,27 @@
+"""Statistics of log files: stream each file's batches through the engine (memory stays flat)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from gatling_common.results.reader import open_log
+from gatling_common.results.stats import InputInfo, RunStats, merge_all
+
+
+def stats_of_log(path: Path, *, status: str = "UNKNOWN") -> RunStats:
+    """The statistics of one log (text or binary, plain or .gz), as one input."""
+    stats = RunStats()
+    info = InputInfo(str(path), status=status)
+    index = stats.add_input(info)
+    with open_log(Path(path)) as reader:
+        folder = stats.folder(reader.strings, index)
+        for batch in reader:
+            folder.fold(batch)
+        info.run = reader.info
+        info.skipped.update(reader.skipped.counts)
+    return stats
+
+
+def stats_of_logs(paths: Sequence[Path], *, status: str = "UNKNOWN") -> RunStats:
+    return merge_all([stats_of_log(p, status=status) for p in paths])

@@ -1,0 +1,108 @@
+"""Shards: a `RunStats` serialized to a small, versioned file (`<pod>.stats`).
+
+Layout: a numpy `.npz` archive (zip, deflated; never pickled) with
+- `header`: UTF-8 JSON `{"format": "gatling-fleet-shard", "version": 1, ...}` holding the run
+  bounds, the inputs (RunInfo, status, skipped counts) and the interned names;
+- `<table>.<i>` / `<table>.n`: each table's key columns and counts (int64).
+A shard from another format or version is refused with an `InputError` naming the file.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gatling_common.errors import InputError
+from gatling_common.results.names import Names
+from gatling_common.results.sparse import SparseCounts
+from gatling_common.results.stats import NAME_SPACES, TABLES, InputInfo, RunStats
+
+FORMAT = "gatling-fleet-shard"
+VERSION = 1
+SHARD_SUFFIX = ".stats"
+
+
+def dump_shard(stats: RunStats) -> bytes:
+    header: dict[str, Any] = {
+        "format": FORMAT,
+        "version": VERSION,
+        "start": stats.start,
+        "end": stats.end,
+        "inputs": [i.to_json() for i in stats.inputs],
+        "names": {ns: stats.names[ns].values for ns in NAME_SPACES},
+    }
+    arrays: dict[str, np.ndarray[Any, Any]] = {
+        "header": np.frombuffer(json.dumps(header).encode(), np.uint8)
+    }
+    for name, table in stats.tables.items():
+        for i, col in enumerate(table.columns):
+            arrays[f"{name}.{i}"] = col
+        arrays[f"{name}.n"] = table.counts
+    buf = io.BytesIO()
+    np.savez_compressed(buf, allow_pickle=False, **arrays)
+    return buf.getvalue()
+
+
+def save_shard(stats: RunStats, path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(dump_shard(stats))
+    tmp.replace(path)
+
+
+def _header(archive: Any, where: str) -> dict[str, Any]:
+    try:
+        header = json.loads(bytes(archive["header"]).decode())
+    except (KeyError, ValueError) as exc:
+        raise InputError(f"{where}: not a {FORMAT} file (no readable header)") from exc
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        found = header.get("format") if isinstance(header, dict) else None
+        raise InputError(f"{where}: not a {FORMAT} file (format {found!r})")
+    if header.get("version") != VERSION:
+        raise InputError(
+            f"{where}: unsupported {FORMAT} version {header.get('version')!r} "
+            f"(this reporter reads version {VERSION})"
+        )
+    return header
+
+
+def parse_shard(data: bytes, where: str) -> RunStats:
+    try:
+        archive = np.load(io.BytesIO(data), allow_pickle=False)
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
+        raise InputError(f"{where}: not a {FORMAT} file ({exc.__class__.__name__})") from exc
+    with archive:
+        header = _header(archive, where)
+        stats = RunStats()
+        stats.start, stats.end = header["start"], header["end"]
+        stats.inputs = [InputInfo.from_json(i) for i in header["inputs"]]
+        stats.names = {ns: Names(header["names"][ns]) for ns in NAME_SPACES}
+        try:
+            for name, kinds in TABLES.items():
+                cols = [archive[f"{name}.{i}"].astype(np.int64) for i in range(len(kinds))]
+                stats.tables[name] = SparseCounts.from_arrays(cols, archive[f"{name}.n"])
+        except (KeyError, ValueError, zipfile.BadZipFile) as exc:
+            raise InputError(f"{where}: damaged {FORMAT} file ({exc})") from exc
+    return stats
+
+
+def load_shard(path: Path) -> RunStats:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read shard ({exc.strerror})") from exc
+    return parse_shard(data, str(path))
+
+
+def write_shard(log_paths: Sequence[Path], out_path: Path, *, status: str = "UNKNOWN") -> RunStats:
+    """Read logs (text, binary, .gz) and write their merged statistics as a shard (transferer)."""
+    from gatling_common.results.collect import stats_of_logs
+
+    stats = stats_of_logs(log_paths, status=status)
+    save_shard(stats, Path(out_path))
+    return stats

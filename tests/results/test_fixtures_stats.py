@@ -1,0 +1,245 @@
+"""Our statistics of real Gatling logs against the stats.json Gatling computed from them."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from gatling_common.results.collect import stats_of_log
+from gatling_common.results.gatling_json import (
+    StatsSettings,
+    global_stats_json,
+    request_file_name,
+    stats_tree_json,
+)
+from gatling_common.results.percentiles import java_round
+from gatling_common.results.reader import open_log
+from gatling_common.results.records import split_group_path, split_request_key
+from gatling_common.results.report_data import report_data
+from gatling_common.results.shard import load_shard, write_shard
+from gatling_common.results.stats import RunStats, merge_all
+
+from tests.support.shared import gatling_fixture
+
+WITH_STATS_JSON = [
+    "v3.1.2-game-practicads-2.7MB",
+    "v3.3.1-karate-2vireddy",
+    "v3.5.1-apicurio-45u-3.5MB",
+    "v3.6.1-search-sqshq-1",
+    "v3.7.4-kotlin-savvagen",
+    "v3.9.5-cats-kztka",
+    "v3.10.5-basic-slawek-1k",
+    "v3.10.5-basic-slawek-50k",
+    "v3.10.5-basic-slawek-125k",
+    "v3.10.5-hard-zoladp-3.5MB",
+    "v3.11.5-pokemon-reflores",
+    "v3.13.4bin-survey-gimesi",
+]
+# MANIFEST 'check' = exact: Gatling's percentiles equal the exact ones there.
+EXACT = {
+    "v3.5.1-apicurio-45u-3.5MB",
+    "v3.7.4-kotlin-savvagen",
+    "v3.9.5-cats-kztka",
+    "v3.10.5-basic-slawek-1k",
+    "v3.10.5-basic-slawek-50k",
+    "v3.10.5-basic-slawek-125k",
+    "v3.11.5-pokemon-reflores",
+    "v3.13.4bin-survey-gimesi",
+}
+NUMBERS = (
+    "numberOfRequests",
+    "minResponseTime",
+    "maxResponseTime",
+    "meanResponseTime",
+    "standardDeviation",
+    "meanNumberOfRequestsPerSecond",
+)
+PERCENTILES = ("percentiles1", "percentiles2", "percentiles3", "percentiles4")
+
+
+def version_of(name: str) -> tuple[int, int]:
+    major, minor = re.match(r"v(\d+)\.(\d+)", name).groups()  # type: ignore[union-attr]
+    return int(major), int(minor)
+
+
+def settings_for(name: str, expected: dict[str, Any]) -> StatsSettings:
+    """The run's gatling.conf bounds, read back from Gatling's own range labels."""
+    stats = expected["stats"]
+    lower = int(re.search(r"t < (\d+) ms", stats["group1"]["name"]).group(1))  # type: ignore[union-attr]
+    higher = int(re.search(r"(\d+) ms$", stats["group3"]["name"]).group(1))  # type: ignore[union-attr]
+    version = version_of(name)
+    return StatsSettings(
+        lower,
+        higher,
+        float_percentages=version >= (3, 11),
+        high_includes_bound=">=" in stats["group3"]["name"],
+    )
+
+
+def nodes_by_path(tree: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    out = {(tree["type"], tree["path"]): tree}
+    for child in tree.get("contents", {}).values():
+        out.update(nodes_by_path(child))
+    return out
+
+
+def raw_values(log: Path) -> dict[tuple[str, str], dict[str, list[int]]]:
+    """Plain per-node value lists (requests: response time, groups: cumulated), read again."""
+    values: dict[tuple[str, str], dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    with open_log(log) as reader:
+        for b in reader:
+            keys = reader.strings.request_keys.values
+            for k, s, e, ok in zip(b.req_key, b.req_start, b.req_end, b.req_ok, strict=True):
+                if e < 0:
+                    continue
+                groups, name = split_request_key(keys[k])
+                split = "ok" if ok else "ko"
+                for node in (("REQUEST", " / ".join((*groups, name))), ("GROUP", "")):
+                    values[node][split].append(int(e - s))
+            paths = reader.strings.groups.values
+            for g, c, ok in zip(b.grp_path, b.grp_cumulated, b.grp_ok, strict=True):
+                node = ("GROUP", " / ".join(split_group_path(paths[g])))
+                values[node]["ok" if ok else "ko"].append(int(c))
+    return values
+
+
+def exact_percentile(values: list[int], p: float) -> int:
+    return java_round(float(np.percentile(values, p))) if values else 0
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("name", WITH_STATS_JSON)
+def test_stats_json_equals_gatling(name: str) -> None:
+    folder = gatling_fixture(name)
+    expected = json.loads((folder / "js" / "stats.json").read_text())
+    settings = settings_for(name, expected)
+    stats = stats_of_log(folder / "simulation.log")
+    got = stats_tree_json(stats, settings)
+    modern = version_of(name) >= (3, 10)
+    if modern:  # names, paths, pathFormatted, labels: the whole tree but percentiles
+        strip = lambda t: json.loads(  # noqa: E731
+            re.sub(r'"percentiles\d": \{[^}]*\}', '"p": 0', json.dumps(t))
+        )
+        assert strip(got) == strip(expected)
+    got_nodes, exp_nodes = nodes_by_path(got), nodes_by_path(expected)
+    assert got_nodes.keys() == exp_nodes.keys()
+    raw = raw_values(folder / "simulation.log")
+    ranks = settings.percentiles
+    for node, exp in exp_nodes.items():
+        ours = got_nodes[node]["stats"]
+        for key in NUMBERS:
+            assert ours[key] == exp["stats"][key], (node, key)
+        for i in range(1, 5):
+            for field in ("count", "percentage"):
+                g = f"group{i}"
+                assert ours[g][field] == exp["stats"][g][field], (node, g, field)
+        values = raw[node]
+        for i, key in enumerate(PERCENTILES):
+            want = {
+                "total": exact_percentile(values["ok"] + values["ko"], ranks[i]),
+                "ok": exact_percentile(values["ok"], ranks[i]),
+                "ko": exact_percentile(values["ko"], ranks[i]),
+            }
+            assert ours[key] == want, (node, key)
+            if name in EXACT:
+                assert ours[key] == exp["stats"][key], (node, key)
+    global_expected = json.loads((folder / "js" / "global_stats.json").read_text())
+    global_got = global_stats_json(stats, settings)
+    for key in NUMBERS:
+        assert global_got[key] == global_expected[key], key
+    if modern:
+        assert {k: v for k, v in global_got.items() if k not in PERCENTILES} == {
+            k: v for k, v in global_expected.items() if k not in PERCENTILES
+        }
+
+
+@pytest.mark.shared
+def test_binary_314_equals_html_table() -> None:
+    folder = gatling_fixture("v3.14.3bin-tracker-teleivo-sample")
+    expected = json.loads((folder / "expected_stats_from_index_html.json").read_text())["rows"]
+    tree = stats_tree_json(stats_of_log(folder / "simulation.log"), StatsSettings())
+    rows = [tree, *tree["contents"].values()]
+    assert len(rows) == len(expected)
+    for node, row in zip(rows, expected, strict=True):
+        assert row["label"].replace("\u00a0", " ").strip().rsplit(" ", 1)[0] == node["name"]
+        s = node["stats"]
+        dash = lambda v, n: "-" if n == 0 else str(v)  # noqa: E731
+        for col, key in (
+            ("min", "minResponseTime"),
+            ("max", "maxResponseTime"),
+            ("mean", "meanResponseTime"),
+            ("stdDev", "standardDeviation"),
+        ):
+            assert str(s[key]["total"]) == row[col], col
+        counts = s["numberOfRequests"]
+        assert (str(counts["total"]), str(counts["ok"]), dash(counts["ko"], counts["ko"])) == (
+            row["total"],
+            row["ok"],
+            row["ko"],
+        )
+        assert f"{s['meanNumberOfRequestsPerSecond']['total']:.2f}" == row["cntPerSec"]
+
+
+@pytest.mark.shared
+def test_known_stats_fixture_matches_gatlings_unit_test() -> None:
+    log = (
+        gatling_fixture("gatling-testres-v3.10-known_stats-text")
+        / "simulation_with_known_stats.log"
+    )
+    stats = stats_of_log(log)
+    g = global_stats_json(stats, StatsSettings(2500, 5000, (99.0, 70.0, 50.0, 95.0)))
+    assert (g["minResponseTime"]["total"], g["maxResponseTime"]["total"]) == (2000, 9000)
+    assert (g["percentiles1"]["total"], g["percentiles2"]["total"]) == (8860, 5000)
+    assert g["standardDeviation"]["total"] == 2000
+    counts = [g[f"group{i}"]["count"] for i in range(1, 5)]
+    assert counts == [1, 3, 4, 0]
+
+
+CONCAT = ["v3.10.5-basic-slawek-1k", "v3.9.5-cats-kztka", "v3.11.5-pokemon-reflores"]
+
+
+def comparable(stats: RunStats) -> dict[str, Any]:
+    data = report_data(stats, StatsSettings())
+    del data["inputs"], data["series"]["inputs"], data["simulation"]
+    return data
+
+
+@pytest.mark.shared
+def test_merged_fixtures_equal_their_concatenation(tmp_path: Path) -> None:
+    logs = [gatling_fixture(n) / "simulation.log" for n in CONCAT]
+    lines: list[bytes] = []
+    for i, log in enumerate(logs):
+        for line in log.read_bytes().splitlines(keepends=True):
+            if i and line.startswith((b"RUN\t", b"ASSERTION\t")):
+                continue  # one header, as if one Gatling had written every record
+            lines.append(line)
+    whole = tmp_path / "concatenated.log"
+    whole.write_bytes(b"".join(lines))
+    merged = merge_all([stats_of_log(p) for p in logs])
+    concatenated = stats_of_log(whole)
+    assert merged.canonical(with_inputs=False) == concatenated.canonical(with_inputs=False)
+    assert comparable(merged) == comparable(concatenated)
+    assert request_file_name("GET /cats/{id}") in json.dumps(comparable(merged)["stats"])
+
+
+@pytest.mark.shared
+def test_shards_merged_equal_raw_merge(tmp_path: Path) -> None:
+    names = [*CONCAT, "v3.13.4bin-survey-gimesi", "v3.14.3bin-tracker-teleivo-sample"]
+    logs = [gatling_fixture(n) / "simulation.log" for n in names]
+    shards = []
+    for i, log in enumerate(logs):
+        shards.append(tmp_path / f"pod-{i}.stats")
+        write_shard([log], shards[-1])
+    raw = merge_all([stats_of_log(p) for p in logs])
+    from_shards = merge_all([load_shard(p) for p in shards])
+    assert from_shards == raw
+    assert math.isclose(
+        global_stats_json(from_shards, StatsSettings())["numberOfRequests"]["total"],
+        sum(s.inputs[0].requests for s in (stats_of_log(p) for p in logs)),
+    )
