@@ -6,10 +6,10 @@ import gzip
 from dataclasses import dataclass
 from pathlib import Path
 
-# Level 5: on real Gatling logs (2.3-3.10, 0.1-3.5 MB) it keeps 7.6-13x fewer bytes, within 2% of
-# level 6 (zlib's default) at ~1.5x its speed; level 1 is faster still but leaves several real logs
-# at 5.7-6.1x, short of the 7x goal.
-GZIP_LEVEL = 5
+# Level 6 (zlib's default) meets the 7x goal: 7.7-13x fewer bytes on real Gatling logs (2.3-3.10)
+# and ~7.0x on the benchmark's synthetic log, whose i.i.d. response times compress worst. Level 5
+# lands just under 7x there, and level 1, though ~3x faster, leaves real logs at 5.7-6.1x.
+GZIP_LEVEL = 6
 _CHUNK = 1024 * 1024
 
 

@@ -1,0 +1,207 @@
+"""Benchmark: the transferer's upload against plain boto3 on a local S3 emulator (moto).
+
+Generates a Gatling 3.10 text log (~500 MB; `--quick`: ~50 MB), starts moto's server on
+loopback, and uploads the log with the transferer's full code path (marker check, metadata,
+CRC32-verified multipart upload) and with plain boto3 `upload_file` (default TransferConfig), in
+alternating order, best of N. Then `--compress gzip`: bytes sent, how many times fewer, and time.
+Goals: transferer within 1.1x of boto3; gzip >= 7x fewer bytes.
+
+    .venv/bin/python bench/transfer.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+
+import boto3
+from gatling_common.results.generate import RunSpec, write_text_log
+from gatling_common.storage import StorageSettings
+from gatling_transferer.compress import GZIP_LEVEL, gzip_file
+from gatling_transferer.settings import TransfererSettings
+from gatling_transferer.transfer import run
+
+MB = 1_000_000
+BYTES_PER_REQUEST = 81  # the generator's 3.10 text layout, measured (records included)
+REGION = "us-east-1"
+BUCKET = "bench"
+SHARED_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "gatling"
+
+
+def generate_log(results: Path, size: int) -> Path:
+    """<results>/<simulation>-<timestamp>/simulation.log plus the runner's COMPLETED marker.
+
+    One hour of load (a soak test of one runner pod) at whatever rate fills `size` bytes.
+    """
+    spec = RunSpec(requests=size // BYTES_PER_REQUEST, duration_s=3600, seed=7)
+    log = results / "fleetsimulation-20240527055156696" / "simulation.log"
+    log.parent.mkdir(parents=True)
+    write_text_log(log, spec)
+    (results / "COMPLETED").touch()
+    return log
+
+
+@contextmanager
+def moto_server() -> Iterator[str]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    exe = Path(sys.executable).with_name("moto_server")
+    cmd = [str(exe), "-H", "127.0.0.1", "-p", str(port)]
+    # A separate process: the server must not share this process's GIL with the client.
+    server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(url + "/moto-api/", timeout=2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit(f"moto server did not start on {url}") from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def timed(fn: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="~50 MB instead of ~500 MB")
+    parser.add_argument("--repeats", type=int, default=None, help="runs per method (best of)")
+    args = parser.parse_args()
+    size = (50 if args.quick else 500) * MB
+    repeats = args.repeats or (2 if args.quick else 3)
+
+    logging.basicConfig(level=logging.WARNING)
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION=REGION
+    )
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    work = Path(tempfile.mkdtemp(prefix="bench-transfer-"))
+    try:
+        bench(work, size, repeats)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def bench(work: Path, size: int, repeats: int) -> None:
+    results = work / "results"
+    started = time.perf_counter()
+    log = generate_log(results, size)
+    raw = log.stat().st_size
+    print(f"data: {raw / MB:.1f} MB Gatling 3.10 text log, generated in {timed_since(started)}")
+
+    with moto_server() as endpoint:
+        client = boto3.client("s3", endpoint_url=endpoint, region_name=REGION)
+        client.create_bucket(Bucket=BUCKET)
+        storage = StorageSettings(endpoint_url=endpoint, region=REGION)
+
+        def transferer(prefix: str, compress: str = "none") -> list[int]:
+            settings = TransfererSettings(
+                destination=f"s3://{BUCKET}/{prefix}",
+                name="pod",
+                results_dir=results,
+                compress="gzip" if compress == "gzip" else "none",
+                storage=storage,
+            )
+            return [u.sent_bytes for u in run(settings)]
+
+        def plain(key: str) -> None:
+            # A fresh session, as the transferer's storage opens one: both pay the same set-up.
+            session = boto3.session.Session()
+            session.client("s3", endpoint_url=endpoint, region_name=REGION).upload_file(
+                str(log), BUCKET, key
+            )
+
+        def clean() -> None:  # moto keeps objects; drop them so runs do not pile up
+            for page in client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET):
+                for obj in page.get("Contents", []):
+                    client.delete_object(Bucket=BUCKET, Key=obj["Key"])
+
+        times: dict[str, list[float]] = {"boto3": [], "transferer": []}
+        for i in range(repeats):
+            order = ["boto3", "transferer"] if i % 2 == 0 else ["transferer", "boto3"]
+            for method in order:
+                if method == "boto3":
+                    times[method].append(timed(partial(plain, f"plain-{i}/pod.log")))
+                else:
+                    times[method].append(timed(partial(transferer, f"t-{i}")))
+                clean()
+        best = {k: min(v) for k, v in times.items()}
+        ratio = best["transferer"] / best["boto3"]
+        print(f"upload of {raw / MB:.1f} MB to moto S3 (best of {repeats}, alternating order):")
+        for method in ("boto3", "transferer"):
+            label = "plain boto3 upload_file" if method == "boto3" else "gatling-transferer"
+            all_runs = ", ".join(f"{t:.2f}" for t in times[method])
+            print(
+                f"  {label:24s}: {best[method]:6.2f} s  {raw / MB / best[method]:6.1f} MB/s"
+                f"  (runs: {all_runs} s)"
+            )
+        print(f"  ratio transferer/boto3   : {ratio:.2f}x  (goal <= 1.10x) {verdict(ratio <= 1.1)}")
+
+        gz_times, sent_bytes = [], 0
+        for i in range(repeats):
+            started = time.perf_counter()
+            sent_bytes = transferer(f"gz-{i}", "gzip")[0]
+            gz_times.append(time.perf_counter() - started)
+            clean()
+        fewer = raw / sent_bytes
+        gz_best = min(gz_times)
+        print(f"--compress gzip (level {GZIP_LEVEL}), best of {repeats}:")
+        print(
+            f"  bytes sent: {sent_bytes / MB:.1f} MB of {raw / MB:.1f} MB raw -> "
+            f"{fewer:.1f}x fewer (goal >= 7x) {verdict(fewer >= 7)}"
+        )
+        print(
+            f"  time: {gz_best:.2f} s (compress + upload) = {gz_best / best['boto3']:.2f}x "
+            "plain boto3 uncompressed"
+        )
+    real_logs(work)
+
+
+def real_logs(work: Path) -> None:
+    """The same compression on the team's real Gatling logs, when ../shared is there."""
+    logs = sorted(SHARED_FIXTURES.glob("*/simulation.log")) if SHARED_FIXTURES.is_dir() else []
+    logs = [p for p in logs if p.stat().st_size > 100_000 and not p.read_bytes()[:1].isdigit()]
+    ratios: list[float] = []
+    for i, path in enumerate(logs):
+        done = gzip_file(path, work / f"real-{i}.gz", inner_name="simulation.log")
+        ratios.append(done.raw_bytes / done.compressed_bytes)
+    if ratios:
+        print(
+            f"  real Gatling text logs ({len(ratios)} shared fixtures > 100 kB): "
+            f"{min(ratios):.1f}x .. {max(ratios):.1f}x fewer bytes"
+        )
+
+
+def timed_since(started: float) -> str:
+    return f"{time.perf_counter() - started:.1f}s"
+
+
+def verdict(ok: bool) -> str:
+    return "OK" if ok else "MISSED"
+
+
+if __name__ == "__main__":
+    main()
