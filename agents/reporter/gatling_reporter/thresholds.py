@@ -29,6 +29,9 @@ from typing import Any, Literal, Protocol
 
 import yaml
 from gatling_common.errors import FleetError, InputError
+from gatling_common.results.gatling_json import Node, build_tree, duration_seconds, node_hists
+from gatling_common.results.percentiles import Hist, rounded_percentile, summarize
+from gatling_common.results.stats import RunStats
 
 Kind = Literal["global", "request", "group"]
 
@@ -268,3 +271,77 @@ def check(results: Sequence[AssertionResult]) -> None:
     if failed:
         listed = "; ".join(f"{r.expression} (actual {format_number(r.actual)})" for r in failed)
         raise AssertionsFailed(f"{len(failed)} of {len(results)} assertions failed: {listed}")
+
+
+# -- the statistics engine as a metric source --------------------------------------------------
+
+
+class _HistMetrics:
+    """Metrics of one node, from its exact all/OK/KO histograms (as js/stats.json shows them)."""
+
+    def __init__(self, all_h: Hist, ko: Hist, duration_s: int) -> None:
+        self.all, self.ko, self.duration_s = all_h, ko, duration_s
+
+    def value(self, metric: str) -> float:
+        count, ko = self.all.count, self.ko.count
+        summary = summarize(self.all, ())
+        values = {
+            "count": count,
+            "ok": count - ko,
+            "ko": ko,
+            "ko_percent": ko * 100 / count if count else 0.0,
+            "min": summary.min,
+            "max": summary.max,
+            "mean": summary.mean,
+            "stddev": summary.std_dev,
+            "rps": count / max(self.duration_s, 1) if count else 0.0,
+        }
+        return float(values[metric])
+
+    def percentile(self, p: float) -> float:
+        return float(rounded_percentile(self.all, p))
+
+
+class RunStatsSource:
+    """Resolves `global`, `request(...)` and `group(...)` against merged `RunStats`."""
+
+    def __init__(self, stats: RunStats) -> None:
+        self.stats = stats
+        self.root = build_tree(stats)
+        self.duration_s = duration_seconds(stats)
+
+    def node(self, target: Target) -> NodeMetrics:
+        found = self.root if target.kind == "global" else self._find(target)
+        all_h, _ok, ko, _ranges = node_hists(self.stats, found)
+        return _HistMetrics(all_h, ko, self.duration_s)
+
+    def _find(self, target: Target) -> Node:
+        kind = "REQUEST" if target.kind == "request" else "GROUP"
+        *groups, name = target.path
+        candidates = []
+        for node in self.root.walk()[1:]:
+            node_groups = node.groups if kind == "REQUEST" else node.groups[:-1]
+            if node.kind != kind or node.name != name:
+                continue
+            if not groups or tuple(groups) == tuple(node_groups):
+                candidates.append((node, node_groups))
+        if len(candidates) == 1:
+            return candidates[0][0]
+        if not candidates:
+            raise InputError(
+                f"threshold {target.describe()}: no {target.kind} of that name in the run"
+                + _known(self.root, kind)
+            )
+        paths = "; ".join(" / ".join((*g, name)) for _, g in candidates)
+        raise InputError(
+            f"threshold {target.describe()}: {len(candidates)} {target.kind}s have that name "
+            f'({paths}); give the group path first, e.g. {target.kind}("Group", "{name}")'
+        )
+
+
+def _known(root: Node, kind: str, limit: int = 10) -> str:
+    names = list(dict.fromkeys(n.name for n in root.walk()[1:] if n.kind == kind))
+    if not names:
+        return ""
+    shown = ", ".join(json.dumps(n) for n in names[:limit])
+    return f" (known: {shown}{', ...' if len(names) > limit else ''})"

@@ -1,0 +1,171 @@
+"""The reporter agent's storage side: fetch the pods' logs (or shards), publish the report.
+
+`gatling-reporter report` = `fetch_inputs` (list the run's location, download in parallel) ->
+the same build as `gatling-reporter build` -> `publish` (upload the report folder, verify, return
+the public URL of index.html). What the transferers wrote under a run's location (contracts.md):
+`<pod>.log` or `<pod>.log.gz` with object metadata `status` = COMPLETED or FAILED, and
+`<pod>.stats`, that pod's statistics shard, when they were asked for one. Shards are used when
+every log has one (a 500-pod run then merges 500 small files), the raw logs otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from gatling_common.errors import InputError, PermanentError
+from gatling_common.retry import retry_call
+from gatling_common.storage import ObjectInfo, Storage
+
+log = logging.getLogger(__name__)
+
+LOG_SUFFIXES = (".log.gz", ".log")
+SHARD_SUFFIX = ".stats"
+STATUS_KEY = "status"  # the transferer's metadata key (contracts.md: COMPLETED or FAILED)
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "application/javascript",
+    ".json": "application/json",
+    ".css": "text/css",
+    ".xml": "application/xml",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+    ".txt": "text/plain; charset=utf-8",
+}
+
+
+@dataclass(frozen=True)
+class RunInput:
+    """One object of the run's location, downloaded."""
+
+    name: str  # relative to the source location
+    path: Path  # the local copy
+    size: int
+    status: str  # COMPLETED, FAILED, or UNKNOWN when the metadata says nothing
+
+
+@dataclass(frozen=True)
+class Fetched:
+    inputs: list[RunInput]
+    kind: str  # "shards" or "logs"
+
+
+def _stem(name: str) -> str | None:
+    for suffix in (*LOG_SUFFIXES, SHARD_SUFFIX):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return None
+
+
+def choose_inputs(objects: Iterable[ObjectInfo]) -> tuple[list[ObjectInfo], str]:
+    """The objects to read: every shard when each log has one, else the logs (and lone shards)."""
+    logs: dict[str, ObjectInfo] = {}
+    shards: dict[str, ObjectInfo] = {}
+    for obj in objects:
+        stem = _stem(obj.name)
+        if stem is None:
+            continue
+        (shards if obj.name.endswith(SHARD_SUFFIX) else logs)[stem] = obj
+    if shards and set(logs) <= set(shards):
+        return [shards[s] for s in sorted(shards)], "shards"
+    chosen = [logs[s] for s in sorted(logs)]
+    # A pod with a shard but no log (its log was deleted) still counts.
+    chosen += [shards[s] for s in sorted(set(shards) - set(logs))]
+    return chosen, "logs"
+
+
+def fetch_inputs(storage: Storage, workdir: Path, *, workers: int) -> Fetched:
+    """List the run's location and download what the report needs, `workers` at a time."""
+    started = time.monotonic()
+    objects = retry_call(
+        lambda: list(storage.list()),
+        what=f"list {storage.describe()}",
+        policy=storage.settings.retry,
+        log=log,
+    )
+    chosen, kind = choose_inputs(objects)
+    if not chosen:
+        raise InputError(
+            f"{storage.describe()}: no Gatling logs or shards (*.log, *.log.gz, *.stats) "
+            f"there ({len(objects)} other objects)"
+        )
+    total = sum(o.size for o in chosen)
+    log.info("fetch: %d %s (%d bytes) from %s", len(chosen), kind, total, storage.describe())
+
+    def download(obj: ObjectInfo) -> RunInput:
+        target = workdir / PurePosixPath(obj.name)
+        retry_call(
+            lambda: storage.download_file(obj.name, target),
+            what=f"download {storage.describe(obj.name)}",
+            policy=storage.settings.retry,
+            log=log,
+        )
+        status = str(obj.metadata.get(STATUS_KEY, "")).upper() or "UNKNOWN"
+        log.info("fetched %s (%d bytes, %s)", obj.name, obj.size, status)
+        return RunInput(obj.name, target, obj.size, status)
+
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="fetch") as pool:
+        inputs = list(pool.map(download, chosen))
+    elapsed = time.monotonic() - started
+    log.info("fetch: done, %d files, %d bytes in %.1fs", len(inputs), total, elapsed)
+    return Fetched(inputs, kind)
+
+
+def content_type(path: PurePosixPath | Path) -> str:
+    found = CONTENT_TYPES.get(path.suffix.lower())
+    if found:
+        return found
+    guessed, _ = mimetypes.guess_type(path.name)
+    return guessed or "application/octet-stream"
+
+
+def report_files(report_dir: Path) -> list[Path]:
+    """Every file of the report folder, raw logs and shards excluded."""
+    files = []
+    for path in sorted(report_dir.rglob("*")):
+        if path.is_file() and _stem(path.name) is None:
+            files.append(path)
+    return files
+
+
+def publish(
+    report_dir: Path,
+    storage: Storage,
+    *,
+    workers: int,
+    progress: Callable[[str], None] | None = None,
+) -> str:
+    """Upload the report folder (index.html last) and return the public URL of index.html."""
+    files = report_files(report_dir)
+    index = report_dir / "index.html"
+    if index not in files:
+        raise PermanentError(f"{report_dir}: the build wrote no index.html")
+    files.remove(index)
+    total = sum(p.stat().st_size for p in files) + index.stat().st_size
+    log.info("publish: %d files (%d bytes) to %s", len(files) + 1, total, storage.describe())
+
+    def upload(path: Path) -> None:
+        name = path.relative_to(report_dir).as_posix()
+        retry_call(
+            lambda: storage.upload_file(path, name, content_type=content_type(path)),
+            what=f"upload {storage.describe(name)}",
+            policy=storage.settings.retry,
+            log=log,
+        )
+        log.debug("uploaded %s", name)
+        if progress:
+            progress(name)
+
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="publish") as pool:
+        list(pool.map(upload, files))
+    # index.html last: a reader who finds it finds every asset it links to.
+    upload(index)
+    if not storage.exists("index.html"):
+        raise PermanentError(f"{storage.describe('index.html')}: missing right after upload")
+    log.info("publish: done")
+    return storage.public_url("index.html")

@@ -1,0 +1,207 @@
+"""The HTML report in a real headless Chromium, opened from disk (file://), offline."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from gatling_reporter.html.render import cells, columns, flatten
+from gatling_reporter.thresholds import AssertionResult
+
+from tests.reporter.report_builders import (
+    HOSTILE_GROUP,
+    HOSTILE_MESSAGE,
+    HOSTILE_REQUEST,
+    HOSTILE_SCENARIO,
+    generated_run,
+    hostile_run,
+    render,
+)
+from tests.support.browser import Browser, chromium_path
+from tests.support.shared import REPO_ROOT
+
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+needs_chromium = pytest.mark.skipif(chromium_path() is None, reason="chromium not installed")
+READY = 'document.body.getAttribute("data-charts-ready") === "1"'
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("report")
+    thresholds = [
+        AssertionResult("global.p95 < 800", 950.0, False, "actual 950"),
+        AssertionResult("global.rps >= 1", 50.0, True),
+    ]
+    render(generated_run(), out, thresholds)
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if chromium_path() is None:
+        pytest.skip("chromium not installed (make setup-browser)")
+    with Browser() as b:
+        yield b
+
+
+def legend_of(browser: Browser, chart_id: str) -> list[str]:
+    query = f"#{chart_id} .legendtext"
+    return browser.evaluate(
+        f"Array.from(document.querySelectorAll('{query}')).map(t => t.textContent)"
+    )
+
+
+def test_pages_and_assets_written(report: Path):
+    tree = json.loads((report / "js" / "stats.json").read_text())
+    nodes = list(flatten(tree))
+    kinds = [n.kind for n in nodes]
+    assert (kinds.count("group"), kinds.count("request")) == (4, 12)  # the generator's tree
+    for page in ["index.html", "pods.html", *(n.href for n in nodes)]:
+        assert (report / page).is_file(), page
+    plotly = (report / "js" / "plotly.min.js").read_text()
+    assert "plotly.js" in plotly[:500]
+    for page in report.glob("*.html"):
+        html = page.read_text()
+        assert html.count('<script id="report-data" type="application/json">') == 1
+        # Offline: nothing is fetched from a network address.
+        assert not re.search(r'(src|href)="(https?:)?//', html), page.name
+
+
+@needs_chromium
+@pytest.mark.browser
+def test_global_page_in_chromium(report: Path, browser: Browser):
+    browser.resize(1280, 900)
+    browser.open((report / "index.html").as_uri())
+    browser.wait_for(READY)
+    assert browser.events.problems() == []
+    charts = browser.evaluate(
+        """Array.from(document.querySelectorAll('.chart')).map(c => ({
+            id: c.id, rendered: c.getAttribute('data-rendered'),
+            points: Number(c.getAttribute('data-points')),
+            traces: c.querySelectorAll('.main-svg .trace').length}))"""
+    )
+    assert [c["id"] for c in charts] == [
+        "chart-users",
+        "chart-requests",
+        "chart-responses",
+        "chart-distribution",
+        "chart-percentiles",
+    ]
+    for chart in charts:
+        assert chart["rendered"] == "1", chart
+        assert chart["points"] > 0, chart
+        assert chart["traces"] >= 2, chart
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = browser.screenshot(ARTIFACTS / "report-global.png")
+    assert shot.stat().st_size > 10_000
+
+
+@needs_chromium
+@pytest.mark.browser
+def test_statistics_table_equals_stats_json(report: Path, browser: Browser):
+    browser.open((report / "index.html").as_uri())
+    browser.wait_for(READY)
+    rows = browser.evaluate(
+        """Array.from(document.querySelectorAll('#stats-table tbody tr')).map(tr => {
+            const row = {};
+            tr.querySelectorAll('td[data-field]').forEach(td => {
+              const field = td.getAttribute('data-field');
+              const text = field === 'name' ? td.querySelector('.node-name') : td;
+              row[field] = text.textContent.trim();
+            });
+            return row;
+        })"""
+    )
+    tree = json.loads((report / "js" / "stats.json").read_text())
+    expected = [tree["stats"]] + [n.stats for n in flatten(tree)]
+    assert len(rows) == len(expected)
+    fields = [c["field"] for c in columns(["p50", "p75", "p95", "p99"])]
+    for row, stats in zip(rows, expected, strict=True):
+        assert row["name"] == (stats["name"] if stats is not tree["stats"] else "All requests")
+        for field in fields:
+            if field == "koPercent":
+                continue
+            group, split = field.split(".")
+            value = stats[group][split]
+            shown = f"{value:.2f}" if group == "meanNumberOfRequestsPerSecond" else str(value)
+            assert row[field] == shown, (stats["name"], field)
+        total, ko = stats["numberOfRequests"]["total"], stats["numberOfRequests"]["ko"]
+        assert float(row["koPercent"]) == pytest.approx(ko * 100 / total, abs=0.005)
+        del row["name"]
+        assert row == cells(stats)
+
+
+@needs_chromium
+@pytest.mark.browser
+def test_every_page_renders_its_charts(report: Path, browser: Browser):
+    tree = json.loads((report / "js" / "stats.json").read_text())
+    pages = ["pods.html", *(n.href for n in flatten(tree))]
+    for page in pages:
+        browser.open((report / page).as_uri())
+        browser.wait_for(READY)
+        assert browser.events.problems() == [], page
+        rendered = browser.evaluate(
+            """Array.from(document.querySelectorAll('.chart')).map(c =>
+                 c.getAttribute('data-rendered') === '1'
+                 && Number(c.getAttribute('data-points')) > 0)"""
+        )
+        assert rendered and all(rendered), page
+    browser.open((report / "pods.html").as_uri())
+    browser.wait_for(READY)
+    assert legend_of(browser, "chart-pod-rps") == ["pod-0", "pod-1", "pod-2"]
+    browser.screenshot(ARTIFACTS / "report-pods.png")
+
+
+@needs_chromium
+@pytest.mark.browser
+def test_collapsing_a_group_hides_its_rows(report: Path, browser: Browser):
+    browser.open((report / "index.html").as_uri())
+    browser.wait_for(READY)
+    visible = "document.querySelectorAll('#stats-table tbody tr:not([hidden])').length"
+    before = browser.evaluate(visible)
+    browser.evaluate("document.querySelector('button.toggle').click()")
+    after = browser.evaluate(visible)
+    assert 0 < after < before
+    browser.evaluate("document.querySelector('button.toggle').click()")
+    assert browser.evaluate(visible) == before
+
+
+@needs_chromium
+@pytest.mark.browser
+def test_phone_width_has_no_horizontal_page_scroll(report: Path, browser: Browser):
+    browser.resize(390, 844)
+    try:
+        browser.open((report / "index.html").as_uri())
+        browser.wait_for(READY)
+        width = browser.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390
+        assert browser.evaluate("document.querySelector('.side details').open") is False
+        browser.screenshot(ARTIFACTS / "report-phone.png")
+    finally:
+        browser.resize(1280, 900)
+
+
+@needs_chromium
+@pytest.mark.browser
+def test_hostile_names_and_messages_stay_text(tmp_path: Path, browser: Browser):
+    render(hostile_run(), tmp_path)
+    for page in sorted(tmp_path.glob("*.html")):
+        html = page.read_text()
+        assert "<script>alert" not in html, page.name
+        assert "<img src=x" not in html, page.name
+        assert "<svg onload" not in html, page.name
+        browser.open(page.as_uri())
+        browser.wait_for(READY)
+        assert browser.events.problems() == [], page.name
+        # Only our three scripts exist: nothing injected became an element.
+        assert browser.evaluate("document.scripts.length") == 3, page.name
+        assert browser.evaluate("document.querySelectorAll('img, svg[onload]').length") == 0
+    browser.open((tmp_path / "index.html").as_uri())
+    browser.wait_for(READY)
+    text = browser.evaluate("document.body.innerText")
+    assert HOSTILE_REQUEST in text
+    assert HOSTILE_GROUP in text
+    assert HOSTILE_MESSAGE in text
+    assert legend_of(browser, "chart-users") == [HOSTILE_SCENARIO]
