@@ -334,6 +334,7 @@ def test_help_lists_options_env_and_exit_codes() -> None:
         "--name",
         "--timeout",
         "--compress",
+        "--shard / --no-shard",
         "--endpoint-url",
         "--azure-connection-string",
     ):

@@ -73,6 +73,14 @@ Exit codes:
     help="gzip: upload <name>.log.gz (compressed in $TMPDIR first).",
 )
 @click.option(
+    "--shard/--no-shard",
+    envvar=f"{ENV}SHARD",
+    default=False,
+    show_default=True,
+    help="Also upload <name>.stats, the log's statistics shard, so the reporter need not read "
+    "the log.",
+)
+@click.option(
     "--log-level",
     envvar=f"{ENV}LOG_LEVEL",
     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
@@ -87,6 +95,7 @@ def main(
     name: str | None,
     timeout: float | None,
     compress: str,
+    shard: bool,
     log_level: str,
     **storage: Any,
 ) -> None:
@@ -103,6 +112,7 @@ def main(
         results_dir=results_dir,
         timeout=timeout,
         compress="gzip" if compress == "gzip" else "none",
+        shard=shard,
         storage=settings_from_options(storage),
     )
     run(settings, on_uploaded=lambda uploaded: click.echo(uploaded.url))

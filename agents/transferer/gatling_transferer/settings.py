@@ -20,6 +20,7 @@ class TransfererSettings:
     results_dir: Path = DEFAULT_RESULTS_DIR
     timeout: float | None = None  # seconds to wait for the marker; None waits without limit
     compress: Compression = "none"
+    shard: bool = False  # also upload <name>.stats, the log's statistics shard
     storage: StorageSettings = field(default_factory=StorageSettings)
     # Watch with inotify (via watchdog) unless it cannot start; "polling" forces the fallback.
     watch: Literal["auto", "polling"] = "auto"
