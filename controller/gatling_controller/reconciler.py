@@ -285,7 +285,8 @@ class Reconciler:
             self._save(ctx, conditions=ctx.status["conditions"])
             return
         st.set_condition(ctx.status, "Notified", True, "Sent", "", g.generation)
-        self._save(ctx, notificationCompleted=True, conditions=ctx.status["conditions"])
+        done = {"phase": st.SUCCEEDED} if ctx.status.get("phase") == st.NOTIFYING else {}
+        self._save(ctx, notificationCompleted=True, conditions=ctx.status["conditions"], **done)
         log.info("%s: notification sent (%s)", ctx.key, g.notification.provider)
 
     def _summary(self, ctx: _Ctx) -> notify.RunSummary:

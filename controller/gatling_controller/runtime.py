@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -60,8 +61,11 @@ class Controller:
         with self._lock:
             for w in self._watches:
                 w.stop()
+        # Watch threads may sit in a blocking read until the next event; they are daemons, so
+        # a bounded wait overall (not per thread) is enough.
+        deadline = time.monotonic() + 2.0
         for thread in self._threads:
-            thread.join(timeout=2)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
     def wait(self) -> None:
         while not self._stop.wait(1.0):
