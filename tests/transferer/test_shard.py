@@ -67,7 +67,7 @@ def test_a_log_the_reader_refuses_is_uploaded_without_shard(
     warning = next(line for line in result.stderr.splitlines() if "WARNING" in line)
     # After the colon: the statistics reader's own reason (its wording, not the transferer's).
     assert warning.split(" ", 2)[2] == (
-        "WARNING gatling_transferer.transfer: no statistics shard for "
+        "WARNING gatling_transferer.shard: no statistics shard for "
         f"basicsimulation-20240527055156696/simulation.log: {log}: "
         + warning.split(f"{log}: ", 1)[1]
     )

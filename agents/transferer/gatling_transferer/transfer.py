@@ -10,26 +10,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from gatling_common.errors import FleetError
-from gatling_common.storage import PermanentStorageError, Storage, open_storage
+from gatling_common.storage import Storage, open_storage
 
 from gatling_transferer.compress import gzip_file
 from gatling_transferer.discover import FoundLog, check_name, check_readable, find_logs
 from gatling_transferer.errors import UnreadableLogError
 from gatling_transferer.marker import Status, wait_for_marker
 from gatling_transferer.metadata import log_metadata
-from gatling_transferer.progress import ProgressLog
 from gatling_transferer.settings import TransfererSettings
+from gatling_transferer.shard import upload_shard
+from gatling_transferer.upload import upload_verified
 
 log = logging.getLogger(__name__)
 
-_MB = 1_000_000
+_MB = 1_000_000  # progress and sizes in decimal MB, as MB/s rates are
 TEXT_LOG_TYPE = "text/plain; charset=utf-8"  # Gatling before 3.13
 BINARY_LOG_TYPE = "application/octet-stream"  # Gatling 3.13+
 # A .log.gz is stored as a gzip file, not as a text object with Content-Encoding: gzip: GCS
 # would otherwise decompress it on download (decompressive transcoding) and break the checksum.
 GZIP_TYPE = "application/gzip"
-SHARD_TYPE = "application/octet-stream"  # a versioned npz archive (gatling_common.results.shard)
 
 
 @dataclass(frozen=True)
@@ -110,78 +109,11 @@ def upload_log(
         metadata = log_metadata(
             status=status, source_path=found.relative, raw_bytes=raw_bytes, pod=settings.name
         )
-        sent_bytes = _upload_verified(storage, send, name, content_type, metadata, settings)
+        sent_bytes = upload_verified(storage, send, name, content_type, metadata, settings)
     if settings.shard:
         upload_shard(storage, found, status, settings)
     url = storage.describe(name)
     return Uploaded(found.path, name, url, status, raw_bytes, sent_bytes)
-
-
-def upload_shard(
-    storage: Storage, found: FoundLog, status: Status, settings: TransfererSettings
-) -> None:
-    """Upload `<object stem>.stats` beside the log, so the reporter can skip reading the log.
-
-    One shard per log (`pod.stats`, `pod-2.stats`): the reporter uses shards only when every log
-    has its own. A log the statistics reader refuses keeps its upload; the reporter then reads the
-    log itself and says why, so the transferer only warns here.
-    """
-    # Imported here: numpy and the readers load only when a shard is asked for.
-    from gatling_common.results.shard import SHARD_SUFFIX, write_shard
-
-    name = found.object_name.removesuffix(".log") + SHARD_SUFFIX
-    with tempfile.TemporaryDirectory(prefix="transferer-") as tmp:
-        path = Path(tmp, name)
-        started = time.monotonic()
-        try:
-            write_shard([found.path], path, status=status)
-        except FleetError as exc:
-            log.warning("no statistics shard for %s: %s", found.relative, exc)
-            return
-        log.info(
-            "computed the statistics shard of %s in %.1fs",
-            found.relative,
-            time.monotonic() - started,
-        )
-        metadata = log_metadata(
-            status=status,
-            source_path=found.relative,
-            raw_bytes=found.path.stat().st_size,
-            pod=settings.name,
-        )
-        _upload_verified(storage, path, name, SHARD_TYPE, metadata, settings)
-
-
-def _upload_verified(
-    storage: Storage,
-    path: Path,
-    name: str,
-    content_type: str,
-    metadata: dict[str, str],
-    settings: TransfererSettings,
-) -> int:
-    """Upload; done only once the backend verified its checksum and the size matches.
-
-    No retry here: the storage backend already retries the whole upload (`settings.storage.retry`
-    attempts, on top of the SDK's per-request retries); another loop would multiply the attempts.
-    """
-    size = path.stat().st_size
-    where = storage.describe(name)
-    progress = ProgressLog(f"uploading {where}", size, log=log, interval=settings.progress_interval)
-    info = storage.upload_file(
-        path, name, content_type=content_type, metadata=metadata, progress=progress
-    )
-    if info.size != size:
-        raise PermanentStorageError(f"{where}: stored {info.size} bytes, expected {size}")
-    sent = info.size
-    log.info(
-        "uploaded %s (%.1f MB in %.1fs, %.1f MB/s)",
-        where,
-        sent / _MB,
-        progress.elapsed(),
-        sent / _MB / progress.elapsed(),
-    )
-    return sent
 
 
 def _log_type(path: Path) -> str:

@@ -1,0 +1,56 @@
+"""`--shard`: the log's statistics shard, uploaded beside it for the reporter."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from pathlib import Path
+
+from gatling_common.errors import FleetError
+from gatling_common.storage import Storage
+
+from gatling_transferer.discover import FoundLog
+from gatling_transferer.marker import Status
+from gatling_transferer.metadata import log_metadata
+from gatling_transferer.settings import TransfererSettings
+from gatling_transferer.upload import upload_verified
+
+log = logging.getLogger(__name__)
+
+SHARD_TYPE = "application/octet-stream"  # a versioned npz archive (gatling_common.results.shard)
+
+
+def upload_shard(
+    storage: Storage, found: FoundLog, status: Status, settings: TransfererSettings
+) -> None:
+    """Upload `<object stem>.stats` beside the log, so the reporter can skip reading the log.
+
+    One shard per log (`pod.stats`, `pod-2.stats`): the reporter uses shards only when every log
+    has its own. A log the statistics reader refuses keeps its upload; the reporter then reads the
+    log itself and says why, so the transferer only warns here.
+    """
+    # Imported here: numpy and the readers load only when a shard is asked for.
+    from gatling_common.results.shard import SHARD_SUFFIX, write_shard
+
+    name = found.object_name.removesuffix(".log") + SHARD_SUFFIX
+    with tempfile.TemporaryDirectory(prefix="transferer-") as tmp:
+        path = Path(tmp, name)
+        started = time.monotonic()
+        try:
+            write_shard([found.path], path, status=status)
+        except FleetError as exc:
+            log.warning("no statistics shard for %s: %s", found.relative, exc)
+            return
+        log.info(
+            "computed the statistics shard of %s in %.1fs",
+            found.relative,
+            time.monotonic() - started,
+        )
+        metadata = log_metadata(
+            status=status,
+            source_path=found.relative,
+            raw_bytes=found.path.stat().st_size,
+            pod=settings.name,
+        )
+        upload_verified(storage, path, name, SHARD_TYPE, metadata, settings)

@@ -1,0 +1,47 @@
+"""One verified upload with progress lines: the step every object of the transferer goes through."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from gatling_common.storage import PermanentStorageError, Storage
+
+from gatling_transferer.progress import ProgressLog
+from gatling_transferer.settings import TransfererSettings
+
+log = logging.getLogger(__name__)
+
+_MB = 1_000_000
+
+
+def upload_verified(
+    storage: Storage,
+    path: Path,
+    name: str,
+    content_type: str,
+    metadata: dict[str, str],
+    settings: TransfererSettings,
+) -> int:
+    """Upload; done only once the backend verified its checksum and the size matches.
+
+    No retry here: the storage backend already retries the whole upload (`settings.storage.retry`
+    attempts, on top of the SDK's per-request retries); another loop would multiply the attempts.
+    """
+    size = path.stat().st_size
+    where = storage.describe(name)
+    progress = ProgressLog(f"uploading {where}", size, log=log, interval=settings.progress_interval)
+    info = storage.upload_file(
+        path, name, content_type=content_type, metadata=metadata, progress=progress
+    )
+    if info.size != size:
+        raise PermanentStorageError(f"{where}: stored {info.size} bytes, expected {size}")
+    sent = info.size
+    log.info(
+        "uploaded %s (%.1f MB in %.1fs, %.1f MB/s)",
+        where,
+        sent / _MB,
+        progress.elapsed(),
+        sent / _MB / progress.elapsed(),
+    )
+    return sent
