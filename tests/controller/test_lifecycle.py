@@ -21,6 +21,7 @@ from tests.controller.harness import (
     reporter_writes_report,
     wait_for,
 )
+from tests.controller.manifests import role_rules
 from tests.support.k8s_emulator import KubernetesEmulator
 from tests.support.k8s_jobs import JobController, timed
 
@@ -42,6 +43,14 @@ def hook(httpserver: HTTPServer, k8s: KubernetesEmulator) -> list[dict[str, Any]
     httpserver.expect_request("/hook", method="POST").respond_with_handler(handler)
     add_webhook_secret(k8s, httpserver.url_for("/hook"))
     return received
+
+
+def _used_outside_the_role(k8s: KubernetesEmulator) -> set[tuple[str, str]]:
+    """(verb, resource) the controller used that config/rbac's ClusterRole does not grant."""
+    counts = k8s.faults.counts
+    used = {(verb, resource) for (verb, resource, client) in counts if client == "controller"}
+    assert ("patch", "gatlings/status") in used and ("watch", "jobs") in used
+    return used - role_rules()
 
 
 def _gone(k8s: KubernetesEmulator, plural: str, name: str) -> bool:
@@ -93,6 +102,7 @@ def test_success_runs_reports_notifies_and_cleans_up(
     ]:
         assert _gone(k8s, plural, name)
     assert k8s.list("pods", NS) == []  # the Jobs were deleted with Background propagation
+    assert _used_outside_the_role(k8s) == set()
 
 
 def test_runner_failure_fails_the_run_and_notifies(
@@ -151,6 +161,7 @@ def test_reporter_failure_fails_the_run(
     assert status["error"] == "reporter Job rep-reporter failed; see the reporter pod's log"
     assert hook[0]["run"]["succeeded"] is False
     assert not _gone(k8s, "jobs", "rep-reporter")  # no cleanup asked for
+    assert _used_outside_the_role(k8s) == set()
 
 
 def test_webhook_500_then_success(
