@@ -260,3 +260,63 @@ def test_groups_listed_only_with_requests_and_nested() -> None:
     assert req["pathFormatted"] == "req_shop---pay---au--1020515067"
     assert req["stats"]["group2"]["count"] == 1
     assert list(tree["contents"]) == ["group_shop-2576150", "req_home-2255103"]
+
+
+def _random_records(seed: int, n: int, span_ms: int) -> Records:
+    rng = np.random.default_rng(seed)
+    starts = T0 + rng.integers(0, span_ms, n)
+    rts = rng.integers(0, 3000, n)
+    oks = rng.random(n) > 0.2
+    keys = rng.integers(0, len(KEYS), n)
+    reqs = [
+        (int(k), int(s), int(s + r), bool(o), NO_MESSAGE if o else 0)
+        for k, s, r, o in zip(keys, starts, rts, oks, strict=True)
+    ]
+    users = [(0, True, T0), (1, True, T0 + 1500), (0, False, T0 + span_ms)]
+    return Records(reqs, [], users, [])
+
+
+def test_series_per_second_equal_plain_recount() -> None:
+    r = _random_records(3, 3000, 120_000)
+    data = report_data(stats_of(r), SETTINGS)
+    series = data["series"]
+    first = T0 // 1000
+    assert series["step_s"] == 1.0 and series["times"][0] == first * 1000
+    node = series["nodes"]["group_missing-name--1146707516"]
+    length = len(series["times"])
+    ok_starts = np.bincount(
+        [s // 1000 - first for _, s, _, o, _ in r.requests if o], minlength=length
+    )
+    ko_ends = np.bincount(
+        [e // 1000 - first for _, _, e, o, _ in r.requests if not o], minlength=length
+    )
+    assert node["requests"]["ok"] == ok_starts[:length].tolist()
+    assert node["responses"]["ko"] == ko_ends[:length].tolist()
+    by_second: dict[int, list[int]] = {}
+    for _, s, e, o, _ in r.requests:
+        if o:
+            by_second.setdefault(s // 1000 - first, []).append(int(quantize(np.array([e - s]))[0]))
+    labels = node["percentiles"]["labels"]
+    for second, values in by_second.items():
+        for label, p in (("min", 0), ("p50", 50), ("p95", 95), ("max", 100)):
+            got = node["percentiles"]["values"][labels.index(label)][second]
+            assert got == math.floor(np.percentile(values, p) + 0.5), (second, label)
+    assert series["users"]["scenarios"]["Browse"][0] == 1
+    assert series["users"]["scenarios"]["Buy"][1] == 1
+    assert series["users"]["all"][-1] == 1
+
+
+def test_long_runs_get_at_most_1000_points_and_distribution_100_buckets() -> None:
+    r = _random_records(4, 4000, 2_500_000)
+    data = report_data(stats_of(r), SETTINGS)
+    series = data["series"]
+    span_s = -(-data["run"]["end"] // 1000) - data["run"]["start"] // 1000
+    assert len(series["times"]) == 1000 and series["step_s"] == span_s / 1000
+    node = series["nodes"]["group_missing-name--1146707516"]
+    dist = node["distribution"]
+    assert len(dist["times"]) == 100
+    assert math.isclose(sum(dist["ok"]) + sum(dist["ko"]), 100.0)
+    total_ok = sum(1 for q in r.requests if q[3])
+    per_bucket_rate = node["requests"]["ok"]
+    # rates are count / step rounded per bucket, so the sum is close to, not equal to, the count
+    assert abs(sum(per_bucket_rate) * series["step_s"] - total_ok) <= 1000

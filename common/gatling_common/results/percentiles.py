@@ -36,10 +36,21 @@ class Hist:
     def count(self) -> int:
         return int(self.counts.sum())
 
+    def _fits(self, power: int) -> bool:
+        # int64 arithmetic is exact while max|v|**power * count stays below 2**62.
+        if not len(self.values):
+            return True
+        biggest = max(abs(int(self.values[0])), abs(int(self.values[-1])))
+        return biggest**power * self.count < 1 << 62
+
     def total(self) -> int:
+        if self._fits(1):
+            return int(np.dot(self.values, self.counts))
         return sum(int(v) * int(c) for v, c in zip(self.values, self.counts, strict=True))
 
     def total_of_squares(self) -> int:
+        if self._fits(2):
+            return int(np.dot(self.values * self.values, self.counts))
         return sum(int(v) * int(v) * int(c) for v, c in zip(self.values, self.counts, strict=True))
 
     def merged(self, other: Hist) -> Hist:

@@ -65,8 +65,11 @@ def percentiles_per_bucket(
     if len(values) == 0:
         return out
     bucket = axis.bucket_of(seconds)
-    order = np.lexsort((values, bucket))
-    bucket, values, counts = bucket[order], values[order], counts[order]
+    ds, dv = np.diff(seconds), np.diff(values)
+    if axis.step != 1.0 or not np.all((ds > 0) | ((ds == 0) & (dv >= 0))):
+        # One entity's rows come sorted by (second, value): sort only when they are not.
+        order = np.lexsort((values, bucket))
+        bucket, values, counts = bucket[order], values[order], counts[order]
     cum = np.cumsum(counts)
     sizes = np.bincount(bucket, weights=counts, minlength=axis.length).astype(np.int64)
     offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
@@ -85,10 +88,9 @@ def percentiles_per_bucket(
         diff = b - a
         res = np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
         res = np.where(virtual >= n - 1, b, res)
-        rounded = np.floor(res + 0.5).astype(np.int64)
-        row = out[r]
-        for i, v in zip(present, rounded, strict=True):
-            row[int(i)] = int(v)
+        full = np.full(axis.length, -1, np.int64)
+        full[present] = np.floor(res + 0.5).astype(np.int64)
+        out[r] = [None if v < 0 else v for v in full.tolist()]
     return out
 
 

@@ -1,0 +1,152 @@
+"""Benchmark: full statistics of generated Gatling logs vs a plain CPython loop, and peak RSS.
+
+    .venv/bin/python bench/parse.py            # 1M-request logs; RSS at 1M, 5M, 10M requests
+    .venv/bin/python bench/parse.py --quick    # small sizes, seconds
+
+Prints records/s of the full statistics (read + fold, text 3.10 layout), of the baseline (a
+streaming loop that splits each line and sums count/min/max per request name), their ratio
+(goal >= 3x), records/s of the binary (3.13+) layout (goal >= 1.5M), and the peak RSS of the full
+statistics at several sizes, each measured in a fresh process (goal <= 600 MB at 5M, flat).
+`timed(label, fn)` / `TIMINGS` let other benchmarks (e.g. build with HTML pages) add rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from gatling_common.results.collect import stats_of_log
+from gatling_common.results.gatling_json import StatsSettings
+from gatling_common.results.generate import RunSpec, write_binary_log, write_text_log
+from gatling_common.results.reader import open_log
+from gatling_common.results.report_data import report_data
+
+T = TypeVar("T")
+TIMINGS: list[tuple[str, float]] = []
+
+
+def timed(label: str, fn: Callable[[], T]) -> T:
+    began = time.perf_counter()
+    result = fn()
+    TIMINGS.append((label, time.perf_counter() - began))
+    return result
+
+
+def count_records(path: Path) -> int:
+    with path.open("rb") as f:
+        return sum(1 for line in f if not line.startswith((b"RUN\t", b"ASSERTION\t")))
+
+
+def baseline(path: Path) -> dict[str, list[int]]:
+    """The plain CPython way: one line at a time, count/min/max per request name."""
+    per_name: dict[str, list[int]] = {}
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            fields = line.split("\t")
+            if fields[0] != "REQUEST":
+                continue
+            rt = int(fields[4]) - int(fields[3])
+            found = per_name.get(fields[2])
+            if found is None:
+                per_name[fields[2]] = [1, rt, rt]
+            else:
+                found[0] += 1
+                if rt < found[1]:
+                    found[1] = rt
+                if rt > found[2]:
+                    found[2] = rt
+    return per_name
+
+
+def read_only(path: Path) -> int:
+    """The reader alone (no statistics): separates reading from folding in the figures."""
+    n = 0
+    with open_log(path) as reader:
+        for batch in reader:
+            n += len(batch.req_key)
+    return n
+
+
+def full_statistics(path: Path) -> None:
+    """What `build` computes: read + fold, then every output (stats tree, series)."""
+    report_data(stats_of_log(path), StatsSettings())
+
+
+def child_rss(path: str) -> None:
+    full_statistics(Path(path))
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)  # Linux: KiB -> MiB
+
+
+def generate(kind: str, requests: int, path: Path) -> None:
+    """In a separate process, so the generator's memory never counts."""
+    code = (
+        "import sys; from pathlib import Path; from gatling_common.results import generate as g; "
+        f"g.write_{kind}_log(Path(sys.argv[1]), g.RunSpec(requests={requests}, "
+        f"duration_s={max(60, requests // 2000)}))"
+    )
+    subprocess.run([sys.executable, "-c", code, str(path)], check=True)
+
+
+def measure_rss(requests: int, workdir: Path) -> int:
+    path = workdir / f"rss-{requests}.log"
+    generate("binary", requests, path)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child-rss", str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    path.unlink()
+    return int(out.stdout.strip())
+
+
+def speed(requests: int, workdir: Path) -> None:
+    spec = RunSpec(requests=requests, duration_s=max(60, requests // 2000))
+    text, binary = workdir / "text.log", workdir / "binary.log"
+    write_text_log(text, spec)
+    write_binary_log(binary, spec)
+    records = count_records(text)
+    timed("baseline (CPython loop, count/min/max per name)", lambda: baseline(text))
+    timed("full statistics, text 3.10 (read + fold + outputs)", lambda: full_statistics(text))
+    timed("full statistics, binary 3.13 (read + fold + outputs)", lambda: full_statistics(binary))
+    timed("reader alone, text 3.10 (no statistics)", lambda: read_only(text))
+    timed("reader alone, binary 3.13 (no statistics)", lambda: read_only(binary))
+    print(f"{requests:,} requests, {records:,} records (text {text.stat().st_size >> 20} MiB)")
+    for label, seconds in TIMINGS:
+        print(f"  {label:<56} {records / seconds:>12,.0f} records/s  ({seconds:.2f} s)")
+    base, text_s = TIMINGS[0][1], TIMINGS[1][1]
+    print(f"  ratio full text / baseline: {base / text_s:.2f}x (goal >= 3x)")
+    print(f"  binary: {records / TIMINGS[2][1] / 1e6:.2f}M records/s (goal >= 1.5M)")
+    fold_text = TIMINGS[1][1] - TIMINGS[3][1]
+    print(
+        f"  statistics alone (full text - reader alone): {records / max(fold_text, 1e-9):,.0f}"
+        " records/s"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes")
+    parser.add_argument("--child-rss", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_rss:
+        child_rss(args.child_rss)
+        return
+    sizes = [100_000, 200_000, 400_000] if args.quick else [1_000_000, 5_000_000, 10_000_000]
+    with tempfile.TemporaryDirectory(prefix="bench-parse-") as tmp:
+        work = Path(tmp)
+        speed(sizes[0], work)
+        print("peak RSS of the full statistics (binary log, fresh process each):")
+        for n in sizes:
+            print(f"  {n:>12,} requests: {measure_rss(n, work):>6} MiB")
+
+
+if __name__ == "__main__":
+    main()
