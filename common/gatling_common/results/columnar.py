@@ -1,0 +1,117 @@
+"""Vectorized helpers shared by the readers: integers from byte slices, big-endian words, lookups.
+
+A chunk of a file is a numpy uint8 array; fields are given as arrays of [start, end) positions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+
+from gatling_common.results.records import I64
+
+U8 = npt.NDArray[np.uint8]
+BOOLS = npt.NDArray[np.bool_]
+MAX_DIGITS = 18
+_POW10 = 10 ** np.arange(MAX_DIGITS - 1, -1, -1, dtype=np.int64)
+
+
+def parse_ints(arr: U8, a: I64, b: I64) -> tuple[I64, BOOLS]:
+    """Decimal integers (optional leading '-') in arr[a:b]; the mask says which were valid.
+
+    The last W bytes before each field's end are gathered as one (n, W) block (W = the widest
+    field) and turned into numbers with one matrix product; shorter fields are masked.
+    """
+    n = len(a)
+    if n == 0:
+        return np.empty(0, np.int64), np.empty(0, np.bool_)
+    neg = arr[np.minimum(a, len(arr) - 1)] == ord("-")
+    has_neg = bool(neg.any())
+    if has_neg:
+        a = a + neg
+    width = b - a
+    valid = (width >= 1) & (width <= MAX_DIGITS)
+    w = int(min(max(int(width.max()), 1), MAX_DIGITS))
+    first = b - w
+    inside_arr = first >= 0
+    valid &= inside_arr
+    digits = window(arr, w)[np.where(inside_arr, first, 0)] - np.uint8(ord("0"))
+    if int(width.min()) < w:  # mixed widths: zero the bytes before each field
+        digits[np.arange(w) < (w - width)[:, None]] = 0
+    valid &= (digits <= 9).all(axis=1)
+    if w <= 15:  # exact in float64, and BLAS-fast
+        values = (digits.astype(np.float64) @ _POW10[-w:].astype(np.float64)).astype(np.int64)
+    else:
+        values = digits.astype(np.int64) @ _POW10[-w:]
+    return (np.where(neg, -values, values) if has_neg else values), valid
+
+
+def window(arr: U8, length: int) -> U8:
+    """A (len - length + 1, length) view: row p is arr[p : p + length] (gather rows cheaply)."""
+    if len(arr) < length:
+        return np.zeros((1, length), np.uint8)
+    return np.lib.stride_tricks.sliding_window_view(arr, length)
+
+
+def be_int32(arr: U8, offsets: I64) -> I64:
+    """Big-endian int32 words starting at each offset."""
+    if len(offsets) == 0:
+        return np.empty(0, np.int64)
+    raw = window(arr, 4)[offsets]
+    return raw.view(">i4").reshape(-1).astype(np.int64)
+
+
+def intern_slices(arr: U8, a: I64, b: I64, resolve: Callable[[bytes], int]) -> I64:
+    """Id of each byte slice arr[a:b], as `resolve(slice bytes)` says (-1 for a bad value).
+
+    Distinct slices are found per length class with a 64-bit fingerprint checked byte for byte,
+    so `resolve` (Python) runs once per distinct value in the chunk (a handful), not per record.
+    """
+    ids = np.full(len(a), -2, np.int64)
+    lengths = b - a
+    if len(a) == 0:
+        return ids
+    order = np.argsort(lengths, kind="stable")
+    sorted_len = lengths[order]
+    bounds = np.flatnonzero(np.diff(sorted_len)) + 1
+    for rows in np.split(order, bounds):
+        _intern_class(arr, a[rows], int(lengths[rows[0]]), rows, ids, resolve)
+    return ids
+
+
+_MIX = np.array(
+    [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93],
+    dtype=np.uint64,
+)
+
+
+def _fingerprints(mat: U8) -> npt.NDArray[np.uint64]:
+    n, length = mat.shape
+    padded = np.zeros((n, (length + 7) // 8 * 8), np.uint8)
+    padded[:, :length] = mat
+    words = padded.view(np.uint64)
+    h = np.full(n, length, np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(words.shape[1]):
+            h = (h ^ words[:, j]) * _MIX[j % 4]
+            h ^= h >> np.uint64(29)
+    return h
+
+
+def _intern_class(
+    arr: U8, starts: I64, length: int, rows: I64, ids: I64, resolve: Callable[[bytes], int]
+) -> None:
+    """Ids of equal-length slices: fingerprints, then a byte-exact check against one sample."""
+    if length == 0:
+        ids[rows] = resolve(b"")
+        return
+    mat = window(arr, length)[starts]
+    h = _fingerprints(mat)
+    _, first, inverse = np.unique(h, return_index=True, return_inverse=True)
+    if not np.array_equal(mat, mat[first[inverse]]):  # a fingerprint collision: exact way
+        raw = np.ascontiguousarray(mat).view(f"V{length}").reshape(-1)
+        _, first, inverse = np.unique(raw, return_index=True, return_inverse=True)
+    values = np.array([resolve(mat[i].tobytes()) for i in first.tolist()], np.int64)
+    ids[rows] = values[inverse.reshape(-1)]

@@ -1,0 +1,158 @@
+"""Open any Gatling simulation.log (text 3.0-3.12, binary 3.13+, gzip or not) as columnar batches.
+
+    with open_log(path) as reader:
+        reader.info          # RunInfo: filled by open_log, before iteration (RUN header/line)
+        for batch in reader: # RecordBatch of up to ~batch_records records, file order per type
+            ...              # ids in the batch index reader.strings (it grows while iterating)
+        reader.skipped       # SkipCounter: records skipped, by reason (final after iteration)
+
+One pass, streaming: memory stays flat whatever the file size. The kind of file is read from its
+content: gzip by its magic bytes, binary by its RUN header, the text layout (3.0-3.3 or 3.4-3.12)
+by the shape of its records (the RUN line's version is unreliable).
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import BinaryIO, cast
+
+from gatling_common.errors import InputError
+from gatling_common.results.binary_reader import (
+    BinaryDecoder,
+    Incomplete,
+    Unreadable,
+    looks_binary,
+    read_header,
+)
+from gatling_common.results.records import FileStrings, RecordBatch, RunInfo, SkipCounter
+from gatling_common.results.text_reader import TextDecoder, read_preamble
+
+DEFAULT_BATCH_RECORDS = 512 * 1024
+HEAD_BYTES = 1 << 20
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+class LogReader:
+    """One simulation.log, read once in batches. Use `open_log`."""
+
+    def __init__(self, path: Path, *, batch_records: int = DEFAULT_BATCH_RECORDS) -> None:
+        self.path = path
+        self.info = RunInfo()
+        self.strings = FileStrings()
+        self.skipped = SkipCounter()
+        self._batch_records = max(1, batch_records)
+        self._file: BinaryIO = path.open("rb")
+        self._eof = False
+        try:
+            self._stream: BinaryIO = self._open_stream()
+            self._head = self._read(HEAD_BYTES)
+            self._binary = self._detect()
+        except BaseException:
+            self._file.close()
+            raise
+
+    def _open_stream(self) -> BinaryIO:
+        magic = self._file.read(2)
+        self._file.seek(0)
+        if magic == GZIP_MAGIC:
+            return gzip.GzipFile(fileobj=self._file, mode="rb")  # type: ignore[return-value]
+        return self._file
+
+    def _read(self, size: int) -> bytes:
+        """Up to `size` bytes (fewer only at the end); a cut gzip stream ends the data, counted."""
+        parts: list[bytes] = []
+        wanted = size
+        while wanted > 0 and not self._eof:
+            try:  # read1: a cut gzip stream raises after giving what it could decompress
+                data = cast(io.BufferedIOBase, self._stream).read1(wanted)
+            except (EOFError, gzip.BadGzipFile, zlib.error):
+                self.skipped.add("truncated gzip stream")
+                data = b""
+            if not data:
+                self._eof = True
+            parts.append(data)
+            wanted -= len(data)
+        return b"".join(parts)
+
+    def _detect(self) -> bool:
+        head = self._head
+        if not head.strip():
+            raise InputError(f"{self.path}: empty file; expected a Gatling simulation.log")
+        if looks_binary(head):
+            try:
+                self._start = read_header(head, self.info)
+            except (Incomplete, Unreadable) as bad:
+                raise InputError(
+                    f"{self.path}: unreadable binary RUN header ({type(bad).__name__.lower()}); "
+                    "expected a Gatling 3.13+ simulation.log"
+                ) from None
+            return True
+        read_preamble(head, self.info, str(self.path))
+        self._start = 0
+        return False
+
+    @property
+    def _chunk_bytes(self) -> int:
+        per_record = 28 if self._binary else 64
+        return min(max(self._batch_records * per_record, 1 << 16), 64 << 20)
+
+    def __iter__(self) -> Iterator[RecordBatch]:
+        if self._binary:
+            yield from self._binary_batches()
+        else:
+            yield from self._text_batches()
+
+    def _text_batches(self) -> Iterator[RecordBatch]:
+        decoder = TextDecoder(self.strings, self.skipped, self.info)
+        buf, self._head = self._head, b""
+        while True:
+            if not self._eof and len(buf) < self._chunk_bytes:
+                buf += self._read(self._chunk_bytes - len(buf))
+            if self._eof:
+                if buf:
+                    yield decoder.decode(buf, final=True)
+                return
+            cut = buf.rfind(b"\n") + 1
+            if cut == 0:  # one line longer than a chunk: read on
+                buf += self._read(self._chunk_bytes)
+                continue
+            yield decoder.decode(buf[:cut], final=False)
+            buf = buf[cut:]
+
+    def _binary_batches(self) -> Iterator[RecordBatch]:
+        decoder = BinaryDecoder(self.strings, self.skipped, self.info)
+        buf, pos, self._head = self._head, self._start, b""
+        while not decoder.stopped:
+            if not self._eof and len(buf) - pos < self._chunk_bytes:
+                buf = buf[pos:] + self._read(self._chunk_bytes)
+                pos = 0
+            before = pos
+            batch, pos = decoder.decode(buf, pos, eof=self._eof)
+            yield batch
+            if self._eof and (pos >= len(buf) or pos == before):
+                return
+
+    def close(self) -> None:
+        self._stream.close()
+        self._file.close()
+
+    def __enter__(self) -> LogReader:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def open_log(path: Path, *, batch_records: int = DEFAULT_BATCH_RECORDS) -> LogReader:
+    """Open a simulation.log; its RunInfo is read now (InputError if it is no Gatling 3 log)."""
+    return LogReader(path, batch_records=batch_records)

@@ -1,0 +1,315 @@
+"""Columnar parser of Gatling's text simulation.log (layouts 3.0-3.3 and 3.4-3.12).
+
+A chunk of whole lines is parsed with numpy: positions of '\\n' and '\\t', record type from each
+line's first field, integers parsed digit-wise for all lines at once, and strings interned per
+distinct byte slice (a handful per chunk), never per line.
+
+Skipped, counted by reason: a line of an unknown type, a malformed record (wrong field count,
+non-numeric time, bad status), a REQUEST or GROUP ending before it starts, a string field that is
+not valid UTF-8 ("invalid UTF-8": the record is skipped rather than guessed), and an unterminated
+last line that does not form a whole record ("truncated record"). An unterminated last line whose
+last field is a time must have at least 13 digits (epoch ms) to count as whole. REQUEST lines
+without the trailing message field are valid (Java's split drops trailing empty fields).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+from collections.abc import Callable
+
+import numpy as np
+
+from gatling_common.errors import InputError
+from gatling_common.results.columnar import BOOLS, U8, intern_slices, parse_ints, window
+from gatling_common.results.records import (
+    I64,
+    LAYOUT_TEXT_30,
+    LAYOUT_TEXT_34,
+    NO_MESSAGE,
+    FileStrings,
+    RecordBatch,
+    RunInfo,
+    SkipCounter,
+    group_path,
+    request_key,
+)
+
+RECORD_NAMES = ("RUN", "ASSERTION", "USER", "REQUEST", "GROUP", "ERROR")
+MIN_TIME_DIGITS = 13
+_SAMPLE_LINES = 5000
+
+
+def read_preamble(head: bytes, info: RunInfo, name: str) -> None:
+    """Fill `info` from the first lines (ASSERTION, RUN) and detect the layout.
+
+    Raises InputError for Gatling 2.x layouts and for files that are no Gatling text log.
+    """
+    lines = head.split(b"\n")[:_SAMPLE_LINES]
+    first = lines[0].rstrip(b"\r").decode("utf-8", "replace").split("\t")
+    if first[0] not in RECORD_NAMES:
+        if len(first) > 2 and first[2] == "RUN":
+            raise _too_old(name, first[-1], "RUN in the third column")
+        raise InputError(
+            f"{name}: not a Gatling simulation.log (starts with {first[0][:24]!r}); "
+            "expected a Gatling 3.x text log or a 3.13+ binary log"
+        )
+    for raw in lines:
+        fields = raw.rstrip(b"\r").decode("utf-8", "replace").split("\t")
+        if fields[0] == "ASSERTION" and len(fields) == 2:
+            # assertions are informational: a bad one changes no statistic
+            with contextlib.suppress(binascii.Error, ValueError):
+                info.assertions.append(base64.b64decode(fields[1], validate=True))
+        elif fields[0] == "RUN":
+            _run_line(fields, info, name)
+            break
+    info.layout = detect_layout(lines)
+
+
+def _too_old(name: str, version: str, why: str) -> InputError:
+    return InputError(
+        f"{name}: Gatling {version.strip() or '2.x'} log layout ({why}); "
+        "only Gatling 3.0 and later are supported"
+    )
+
+
+def _run_line(fields: list[str], info: RunInfo, name: str) -> None:
+    if len(fields) == 7:
+        raise _too_old(name, fields[6], "RUN record with 7 fields")
+    if len(fields) != 6:
+        return  # an odd RUN line: the records still carry everything the statistics need
+    info.simulation_class, info.simulation_id = fields[1], fields[2]
+    info.run_start = int(fields[3]) if fields[3].isdigit() else 0
+    info.description = fields[4].strip()
+    info.gatling_version = fields[5]
+
+
+def detect_layout(lines: list[bytes]) -> str:
+    """3.0-3.3 or 3.4-3.12, from the shape of USER lines (else REQUEST lines)."""
+    for raw in lines:
+        fields = raw.rstrip(b"\r").split(b"\t")
+        if fields[0] == b"USER":
+            if len(fields) == 4 and fields[2] in (b"START", b"END"):
+                return LAYOUT_TEXT_34
+            if len(fields) == 6 and fields[3] in (b"START", b"END"):
+                return LAYOUT_TEXT_30
+    for raw in lines:
+        fields = raw.rstrip(b"\r").split(b"\t")
+        if fields[0] == b"REQUEST" and len(fields) >= 6:
+            if len(fields) >= 7 and fields[1].isdigit() and fields[4].isdigit():
+                return LAYOUT_TEXT_30
+            return LAYOUT_TEXT_34
+    return LAYOUT_TEXT_34
+
+
+class _Lines:
+    """Line and tab positions of one chunk."""
+
+    def __init__(self, arr: U8, final: bool) -> None:
+        self.arr = arr
+        nl = np.flatnonzero(arr == 10)
+        starts = np.concatenate([[0], nl + 1]).astype(np.int64)
+        ends = np.concatenate([nl, [len(arr)]]).astype(np.int64)
+        if starts[-1] == len(arr):  # the chunk ends with '\n'
+            starts, ends = starts[:-1], ends[:-1]
+        self.unterminated = final and len(starts) > 0 and ends[-1] == len(arr)
+        nonempty = ends > starts
+        cr = np.zeros(len(ends), np.bool_)
+        cr[nonempty] = arr[ends[nonempty] - 1] == 13
+        ends = ends - cr
+        self.starts, self.ends = starts, ends
+        self.tabs = np.flatnonzero(arr == 9).astype(np.int64)
+        self.ti = np.searchsorted(self.tabs, starts)
+        self.ntab = np.searchsorted(self.tabs, ends) - self.ti
+        self.last = len(starts) - 1 if self.unterminated else -1
+
+    def field(self, rows: I64, j: int) -> tuple[I64, I64]:
+        """[a, b) of field j (1 = the first after the record name) of rows having > j-1 tabs."""
+        ti = self.ti[rows]
+        a = self.tabs[ti + j - 1] + 1
+        nt = self.ntab[rows]
+        b = np.where(j < nt, self.tabs[np.minimum(ti + j, len(self.tabs) - 1)], self.ends[rows])
+        return a, b
+
+    def equals(self, a: I64, b: I64, word: bytes) -> BOOLS:
+        ok = (b - a) == len(word)
+        rows = window(self.arr, len(word))[np.minimum(a, len(self.arr) - len(word))]
+        return ok & (rows == np.frombuffer(word, np.uint8)).all(axis=1)
+
+
+UNKNOWN, EMPTY, RUN, ASSERTION, USER, REQUEST, GROUP, ERROR = 0, 1, 2, 3, 4, 5, 6, 7
+_KINDS = (
+    (RUN, b"RUN"),
+    (ASSERTION, b"ASSERTION"),
+    (USER, b"USER"),
+    (REQUEST, b"REQUEST"),
+    (GROUP, b"GROUP"),
+    (ERROR, b"ERROR"),
+)
+BAD_UTF8 = -2
+
+
+class TextDecoder:
+    """Turns chunks of whole lines of one file into RecordBatches."""
+
+    def __init__(self, strings: FileStrings, skipped: SkipCounter, info: RunInfo) -> None:
+        self.strings, self.skipped = strings, skipped
+        self.shift = 1 if info.layout == LAYOUT_TEXT_30 else 0  # 3.0-3.3: a user id comes first
+        self._key = _resolver(self._make_key)
+        self._path = _resolver(lambda t: strings.groups.intern(group_path(t.split(","))))
+        self._scenario = _resolver(strings.scenarios.intern)
+        self._req_message = _resolver(
+            lambda t: NO_MESSAGE if not t.strip() else strings.messages.intern(t)
+        )
+        self._err_message = _resolver(strings.messages.intern)
+        self._lines: _Lines
+        self._last_bad = False
+
+    def _make_key(self, text: str) -> int:
+        groups, _, name = text.partition("\t")
+        return self.strings.request_keys.intern(
+            request_key(groups.split(",") if groups else [], name)
+        )
+
+    def decode(self, buf: bytes, *, final: bool) -> RecordBatch:
+        lines = self._lines = _Lines(np.frombuffer(buf, np.uint8), final)
+        self._last_bad = False
+        kinds = self._kinds()
+        batch = RecordBatch(
+            *self._requests(np.flatnonzero(kinds == REQUEST)),
+            *self._groups(np.flatnonzero(kinds == GROUP)),
+            *self._users(np.flatnonzero(kinds == USER)),
+            *self._errors(np.flatnonzero(kinds == ERROR)),
+        )
+        if lines.last >= 0 and (self._last_bad or kinds[lines.last] in (UNKNOWN, EMPTY)):
+            self.skipped.add("truncated record")
+        return batch
+
+    def _kinds(self) -> np.ndarray:
+        ln = self._lines
+        arr, starts = ln.arr, ln.starts
+        nonempty = ln.ends > starts
+        first_tab = ln.tabs[np.minimum(ln.ti, max(len(ln.tabs) - 1, 0))] if len(ln.tabs) else starts
+        head = np.where(ln.ntab > 0, first_tab - starts, ln.ends - starts)
+        kinds = np.where(nonempty, UNKNOWN, EMPTY).astype(np.int8)
+        first = arr[np.minimum(starts, len(arr) - 1)]
+        for kind, word in _KINDS:
+            cand = np.flatnonzero(nonempty & (head == len(word)) & (first == word[0]))
+            match = ln.equals(starts[cand], starts[cand] + len(word), word)
+            kinds[cand[match]] = kind
+        not_last = np.arange(len(kinds)) != ln.last
+        self.skipped.add("empty line", int(np.count_nonzero((kinds == EMPTY) & not_last)))
+        self.skipped.add(
+            "unknown record type", int(np.count_nonzero((kinds == UNKNOWN) & not_last))
+        )
+        return kinds
+
+    def _keep(self, rows: I64, good: BOOLS, reason: str) -> BOOLS:
+        """Count the bad rows under `reason` (the unterminated last line: as truncated)."""
+        bad_last = (rows == self._lines.last) & ~good
+        if bad_last.any():
+            self._last_bad = True
+        self.skipped.add(reason, int(np.count_nonzero(~good)) - int(np.count_nonzero(bad_last)))
+        return good
+
+    def _whole(self, rows: I64, a: I64, b: I64) -> BOOLS:
+        """False for an unterminated last line whose final time field looks cut."""
+        return ~((rows == self._lines.last) & ((b - a) < MIN_TIME_DIGITS))
+
+    def _shape(self, rows: I64, tabs: tuple[int, ...], reason: str) -> I64:
+        ok = np.isin(self._lines.ntab[rows], tabs)
+        return rows[self._keep(rows, ok, reason)]
+
+    def _requests(self, rows: I64) -> tuple[np.ndarray, ...]:
+        ln, s = self._lines, self.shift
+        r = self._shape(rows, (5 + s, 6 + s), "malformed REQUEST")
+        ka, _ = ln.field(r, 1 + s)
+        _, kb = ln.field(r, 2 + s)
+        start, v1 = parse_ints(ln.arr, *ln.field(r, 3 + s))
+        end, v2 = parse_ints(ln.arr, *ln.field(r, 4 + s))
+        ta, tb = ln.field(r, 5 + s)
+        ok, ko = ln.equals(ta, tb, b"OK"), ln.equals(ta, tb, b"KO")
+        keep = self._keep(r, v1 & v2 & (ok | ko), "malformed REQUEST")
+        key = intern_slices(ln.arr, ka[keep], kb[keep], self._key)
+        r, start, end, ok, ko, tb = r[keep], start[keep], end[keep], ok[keep], ko[keep], tb[keep]
+        has_msg = ln.ntab[r] == 6 + s
+        ma = np.where(has_msg, tb + 1, ln.ends[r])
+        message = np.full(len(r), NO_MESSAGE, np.int64)
+        message[ko] = intern_slices(ln.arr, ma[ko], ln.ends[r][ko], self._req_message)
+        keep = self._keep(r, (key != BAD_UTF8) & (message != BAD_UTF8), "invalid UTF-8")
+        keep &= self._keep(r, ~keep | (end >= start), "end before start")
+        return (
+            key[keep].astype(np.int32),
+            start[keep],
+            end[keep],
+            ok[keep],
+            message[keep].astype(np.int32),
+        )
+
+    def _groups(self, rows: I64) -> tuple[np.ndarray, ...]:
+        ln, s = self._lines, self.shift
+        r = self._shape(rows, (5 + s,), "malformed GROUP")
+        pa, pb = ln.field(r, 1 + s)
+        start, v1 = parse_ints(ln.arr, *ln.field(r, 2 + s))
+        end, v2 = parse_ints(ln.arr, *ln.field(r, 3 + s))
+        cum, v3 = parse_ints(ln.arr, *ln.field(r, 4 + s))
+        ta, tb = ln.field(r, 5 + s)
+        ok, ko = ln.equals(ta, tb, b"OK"), ln.equals(ta, tb, b"KO")
+        keep = self._keep(r, v1 & v2 & v3 & (ok | ko), "malformed GROUP")
+        path = intern_slices(ln.arr, pa[keep], pb[keep], self._path)
+        r, start, end, cum, ok = r[keep], start[keep], end[keep], cum[keep], ok[keep]
+        keep = self._keep(r, path != BAD_UTF8, "invalid UTF-8")
+        keep &= self._keep(r, ~keep | (end >= start), "end before start")
+        return path[keep].astype(np.int32), start[keep], end[keep], cum[keep], ok[keep]
+
+    def _users(self, rows: I64) -> tuple[np.ndarray, ...]:
+        ln, s = self._lines, self.shift
+        r = self._shape(rows, (3 + 2 * s,), "malformed USER")
+        sa, sb = ln.field(r, 1)
+        aa, ab = ln.field(r, 2 + s)
+        is_start, is_end = ln.equals(aa, ab, b"START"), ln.equals(aa, ab, b"END")
+        ta, tb = ln.field(r, 3 + s)
+        at, valid = parse_ints(ln.arr, ta, tb)
+        if s:  # 3.0-3.3: START carries its time first, END its time last
+            fa, fb = ln.field(r, 5)
+            at_end, valid_end = parse_ints(ln.arr, fa, fb)
+            at, valid = np.where(is_start, at, at_end), valid & valid_end
+            ta, tb = fa, fb
+        good = valid & (is_start | is_end) & self._whole(r, ta, tb)
+        keep = self._keep(r, good, "malformed USER")
+        scen = intern_slices(ln.arr, sa[keep], sb[keep], self._scenario)
+        r, is_start, at = r[keep], is_start[keep], at[keep]
+        keep = self._keep(r, scen != BAD_UTF8, "invalid UTF-8")
+        return scen[keep].astype(np.int32), is_start[keep], at[keep]
+
+    def _errors(self, rows: I64) -> tuple[np.ndarray, ...]:
+        ln = self._lines
+        r = rows[self._keep(rows, ln.ntab[rows] >= 2, "malformed ERROR")]
+        ti, nt = ln.ti[r], ln.ntab[r]
+        last_tab = ln.tabs[ti + nt - 1]
+        at, valid = parse_ints(ln.arr, last_tab + 1, ln.ends[r])
+        keep = self._keep(r, valid & self._whole(r, last_tab + 1, ln.ends[r]), "malformed ERROR")
+        r, at, last_tab = r[keep], at[keep], last_tab[keep]
+        message = intern_slices(ln.arr, ln.tabs[ln.ti[r]] + 1, last_tab, self._err_message)
+        keep = self._keep(r, message != BAD_UTF8, "invalid UTF-8")
+        return message[keep].astype(np.int32), at[keep]
+
+
+def _resolver(convert: Callable[[str], int]) -> Callable[[bytes], int]:
+    """Bytes -> id through `convert`, memoized; BAD_UTF8 for bytes that are not UTF-8."""
+    known: dict[bytes, int] = {}
+
+    def resolve(raw: bytes) -> int:
+        found = known.get(raw)
+        if found is None:
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                found = BAD_UTF8
+            else:
+                found = convert(text)
+            known[raw] = found
+        return found
+
+    return resolve
