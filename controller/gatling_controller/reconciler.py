@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gatling_common.errors import InputError, PermanentError
@@ -43,6 +43,7 @@ THRESHOLDS_FAILED_EXIT = 3  # gatling-reporter's exit code when assertions faile
 class _Ctx:
     gatling: Gatling
     status: Json
+    pending: Json = field(default_factory=dict)  # status facts waiting for the next write
 
     @property
     def key(self) -> str:
@@ -89,15 +90,19 @@ class Reconciler:
     # --- the run ---------------------------------------------------------------------------
     def _advance(self, ctx: _Ctx) -> float | None:
         g = ctx.gatling
+        # Facts that need no write of their own ride along with the next one (fewer requests).
         if not ctx.status.get("phase"):
-            self._save(ctx, phase=st.PENDING)
-        if not ctx.status.get("runnerJobName"):
-            self._ensure_children(g)
+            ctx.pending["phase"] = st.PENDING
         storage = run_storage(g, self.settings) if g.generate_report else None
         if storage is not None and not ctx.status.get("reportStoragePath"):
-            self._save(ctx, reportStoragePath=storage.url, reportUrl=storage.report_url)
+            # Derived from the uid, so writing it late is safe: every life computes the same.
+            ctx.pending.update(reportStoragePath=storage.url, reportUrl=storage.report_url)
+        if not ctx.status.get("runnerJobName"):
+            self._ensure_children(g)
         if not ctx.status.get("runnerCompleted"):
             requeue = self._runner(ctx)
+            if ctx.pending:
+                self._save(ctx)
             if requeue is not None or ctx.status.get("phase") == st.FAILED:
                 return requeue
         if g.generate_report and not ctx.status.get("reportCompleted"):
@@ -121,9 +126,9 @@ class Reconciler:
     def _runner(self, ctx: _Ctx) -> float | None:
         g = ctx.gatling
         n = g.scenario.parallelism
-        job = self.kube.get_job(g.namespace, g.runner_job_name)
+        build = lambda: build_runner_job(g, self.settings)  # noqa: E731
+        job = self._get_or_create(ctx, g.runner_job_name, build)
         if job is None:
-            self.kube.create(build_runner_job(g, self.settings))
             log.info("%s: created runner Job %s (%d pods)", ctx.key, g.runner_job_name, n)
             self._save(
                 ctx,
@@ -175,9 +180,10 @@ class Reconciler:
             # As the Go operator: no storage, nothing to report on.
             self._save(ctx, reportCompleted=True)
             return None
-        job = self.kube.get_job(g.namespace, g.reporter_job_name)
+        job = self._get_or_create(
+            ctx, g.reporter_job_name, lambda: build_reporter_job(g, self.settings)
+        )
         if job is None:
-            self.kube.create(build_reporter_job(g, self.settings))
             log.info("%s: created reporter Job %s", ctx.key, g.reporter_job_name)
             self._save(
                 ctx,
@@ -211,6 +217,23 @@ class Reconciler:
             self._fail(ctx, "ReporterTimeout", timeout)
             return None
         return self.settings.requeue_interval
+
+    def _get_or_create(self, ctx: _Ctx, name: str, build: Callable[[], Json]) -> Json | None:
+        """The Job if it already existed; None if this call created it.
+
+        A Job status does not name yet is created straight away (one request, not a read
+        first); 409 means an earlier life created it, and then it is read.
+        """
+        g = ctx.gatling
+        recorded = name in (ctx.status.get("runnerJobName"), ctx.status.get("reporterJobName"))
+        if recorded:
+            job = self.kube.get_job(g.namespace, name)
+            if job is not None:
+                return job
+        if self.kube.create(build()):
+            return None
+        # Gone again between the 409 and the read: None, and the next reconcile creates it.
+        return self.kube.get_job(g.namespace, name)
 
     def _report_done(self, ctx: _Ctx, *, thresholds_failed: bool) -> None:
         g = ctx.gatling
@@ -331,7 +354,8 @@ class Reconciler:
         log.info("%s: cleaned up", ctx.key)
 
     def _save(self, ctx: _Ctx, **changes: Any) -> None:
-        changes["observedGeneration"] = ctx.gatling.generation
+        changes = {**ctx.pending, **changes, "observedGeneration": ctx.gatling.generation}
+        ctx.pending.clear()
         self.kube.patch_gatling_status(ctx.gatling.namespace, ctx.gatling.name, changes)
         ctx.status.update(changes)
 

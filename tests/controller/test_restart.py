@@ -97,9 +97,9 @@ def _run_dying_at(k8s: KubernetesEmulator, die_at: int) -> bool:
     raise AssertionError("the run never finished")
 
 
-# A whole run makes 15 writes (status, creates, cleanup deletes); the 11th records the notification.
-WRITES_IN_A_RUN = 15
-NOTIFIED_WRITE = 11
+# A whole run makes 13 writes (creates, status, cleanup deletes); the 9th records the notification.
+WRITES_IN_A_RUN = 13
+NOTIFIED_WRITE = 9
 
 
 @pytest.mark.parametrize("die_at", range(1, WRITES_IN_A_RUN + 2))
