@@ -128,3 +128,24 @@ def test_watch_custom_resources(k8s: KubernetesEmulator) -> None:
         timeout_seconds=1,
     )
     assert [(e["type"], e["object"]["metadata"]["name"]) for e in stream] == [("ADDED", "g")]
+
+
+def test_end_watches_closes_open_streams(k8s: KubernetesEmulator, core: client.CoreV1Api) -> None:
+    rv = core.list_namespaced_pod("ns").metadata.resource_version
+    timer = threading.Timer(0.2, k8s.end_watches)
+    timer.start()
+    stream = watch.Watch().stream(
+        core.list_namespaced_pod, "ns", resource_version=rv, timeout_seconds=60
+    )
+    try:
+        assert list(stream) == []  # returned long before timeoutSeconds: the stream was ended
+    finally:
+        timer.join()
+
+
+def test_names_are_unquoted_from_the_path(core: client.CoreV1Api) -> None:
+    name = "odd name/with ünïcode?&" + "x" * 200
+    core.create_namespaced_pod("ns", pod(name))
+    assert core.read_namespaced_pod(name, "ns").metadata.name == name
+    patched = core.patch_namespaced_pod(name, "ns", {"metadata": {"labels": {"a": "b"}}})
+    assert patched.metadata.labels == {"a": "b"}

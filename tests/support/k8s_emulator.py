@@ -45,6 +45,7 @@ class KubernetesEmulator:
         self.default_watch_timeout = default_watch_timeout
         self.bookmark_interval = bookmark_interval
         self.stopping = False
+        self.watch_epoch = 0  # bumped by end_watches(): every open stream ends
         handler = type("BoundHandler", (Handler,), {"emulator": self})
         self._server = _Server(("127.0.0.1", 0), handler)
         self._thread: threading.Thread | None = None
@@ -63,6 +64,12 @@ class KubernetesEmulator:
         )
         self._thread.start()
         return self
+
+    def end_watches(self) -> None:
+        """End every open watch stream cleanly, as an API server restart or a proxy would."""
+        with self.store.cond:
+            self.watch_epoch += 1
+            self.store.cond.notify_all()
 
     def stop(self) -> None:
         self.stopping = True

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from tests.support.k8s_faults import Request
 from tests.support.k8s_selectors import Matcher, SelectorError, field_matcher, label_matcher
@@ -42,7 +42,7 @@ class Route:
 
 def _split_api_path(path: str) -> tuple[str, str, list[str]] | None:
     """('group', 'version', rest) for /api/v1/... and /apis/g/v/...; None for anything else."""
-    parts = [p for p in path.split("/") if p]
+    parts = [unquote(p) for p in path.split("/") if p]
     if len(parts) >= 2 and parts[0] == "api":
         return "", parts[1], parts[2:]
     if len(parts) >= 3 and parts[0] == "apis":
@@ -323,7 +323,12 @@ class Handler(BaseHTTPRequestHandler):
                 yield _event_line("ERROR", error.status())
                 return
         last_sent = time.monotonic()
-        while not self.emulator.stopping and time.monotonic() < deadline:
+        epoch = self.emulator.watch_epoch
+        while (
+            not self.emulator.stopping
+            and epoch == self.emulator.watch_epoch
+            and time.monotonic() < deadline
+        ):
             try:
                 events = self._wait_events(cursor, min(deadline, last_sent + 1.0))
             except ApiError as exc:
@@ -349,7 +354,8 @@ class Handler(BaseHTTPRequestHandler):
         store = self.emulator.store
         with store.cond:
             events = store.events_after(cursor)
-            while not events and not self.emulator.stopping:
+            epoch = self.emulator.watch_epoch
+            while not events and not self.emulator.stopping and epoch == self.emulator.watch_epoch:
                 remaining = min(until - time.monotonic(), 0.25)
                 if remaining <= 0:
                     break

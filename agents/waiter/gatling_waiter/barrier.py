@@ -1,0 +1,235 @@
+"""Register, follow the peers, and sleep until the common release instant (see release.py).
+
+A follower thread keeps a view of the Job's pods current: list, then watch from the list's
+resourceVersion; list again on 410 Gone and after errors; reconnect when the server ends a stream;
+poll with jitter when watching is forbidden. The calling thread only reads that view: it computes
+the release instant whenever the view changes and sleeps until that wall-clock instant.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from gatling_common.errors import FleetError, RetryableError
+from kubernetes import client
+
+from gatling_waiter.errors import WaitTimeout, WatchForbidden, WatchGone
+from gatling_waiter.kube import Pod, PodsApi
+from gatling_waiter.progress import Progress, describe_missing, show
+from gatling_waiter.release import Peer, counted, peer_from_pod, release_instant
+from gatling_waiter.settings import WaiterSettings
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Release:
+    instant: datetime  # the computed common instant
+    peers: tuple[str, ...]  # the first N registrations it was computed from
+    registered_at: datetime  # this pod's own registration time
+    released_at: datetime  # this pod's clock when it reached the instant
+
+
+class PeerView:
+    """The latest known state of every peer pod; the follower writes, the waiter reads."""
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self._peers: dict[str, Peer] = {}
+        self.error: FleetError | None = None
+        self.loaded = False  # no progress lines before the first list arrived
+
+    def replace(self, pods: list[Pod]) -> None:
+        with self.cond:
+            self._peers = {p.name: p for p in map(peer_from_pod, pods)}
+            self.loaded = True
+            self.cond.notify_all()
+
+    def apply(self, event_type: str, pod: Pod) -> None:
+        peer = peer_from_pod(pod)
+        with self.cond:
+            if event_type == "DELETED":
+                self._peers.pop(peer.name, None)
+            else:
+                self._peers[peer.name] = peer
+            self.cond.notify_all()
+
+    def fail(self, error: FleetError) -> None:
+        with self.cond:
+            self.error = error
+            self.cond.notify_all()
+
+    def peers(self) -> list[Peer]:
+        with self.cond:
+            return list(self._peers.values())
+
+
+class Follower(threading.Thread):
+    """Keeps a PeerView current until stopped; a fatal error is handed to the view."""
+
+    def __init__(self, api: PodsApi, view: PeerView, settings: WaiterSettings) -> None:
+        super().__init__(daemon=True, name="gatling-waiter-follower")
+        self._api, self._view, self._settings = api, view, settings
+        self._stopped = threading.Event()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._api.stop_watch()
+
+    def run(self) -> None:
+        try:
+            self._follow()
+        except FleetError as exc:
+            self._view.fail(exc)
+        except Exception as exc:  # never die silently: the waiter would wait until timeout
+            if not self._stopped.is_set():
+                self._view.fail(FleetError(f"following pods failed: {type(exc).__name__}: {exc}"))
+
+    def _relist(self) -> str:
+        pods, version = self._api.list_peers()
+        self._view.replace(pods)
+        return version
+
+    def _follow(self) -> None:
+        version = self._relist()
+        failures = 0
+        while not self._stopped.is_set():
+            try:
+                for event_type, obj in self._api.watch_peers(version):
+                    version = (obj.get("metadata") or {}).get("resourceVersion") or version
+                    if event_type != "BOOKMARK":
+                        self._view.apply(event_type, obj)
+                    failures = 0
+            except WatchGone:
+                log.info("watch expired (410 Gone); listing again")
+                version = self._relist()
+            except WatchForbidden as exc:
+                log.warning(
+                    "watching pods is forbidden (%s); polling every ~%gs instead",
+                    exc,
+                    self._settings.poll_interval,
+                )
+                self._poll()
+                return
+            except (RetryableError, OSError, ValueError) as exc:
+                failures = self._after_failure(failures, exc)
+                version = self._relist()
+            except Exception as exc:
+                if self._stopped.is_set():
+                    return  # stop_watch() cut the stream
+                failures = self._after_failure(failures, exc)
+                version = self._relist()
+
+    def _after_failure(self, failures: int, exc: Exception) -> int:
+        if self._stopped.is_set():
+            return failures
+        policy = self._settings.retry
+        failures += 1
+        if failures >= policy.attempts:
+            raise FleetError(
+                f"watch pods of job {self._settings.job_name!r}: {failures} "
+                f"failures in a row, last: {exc}"
+            )
+        delay = policy.delay(failures)
+        log.warning(
+            "watch pods: attempt %d/%d failed (%s); will retry in %.1fs",
+            failures,
+            policy.attempts,
+            exc,
+            delay,
+        )
+        self._stopped.wait(delay)
+        return failures
+
+    def _poll(self) -> None:
+        base = self._settings.poll_interval
+        while not self._stopped.wait(base * (0.5 + random.random())):  # jitter: no lockstep
+            self._relist()
+
+
+def register(api: PodsApi, clock: Clock) -> datetime:
+    """Label and annotate our own pod; keep an earlier registration (a restarted init container)."""
+    previous = peer_from_pod(api.read_own_pod())
+    if previous.registered_at is not None and not previous.terminated:
+        log.info("already registered at %s; keeping it", previous.registered_at.isoformat())
+        return previous.registered_at
+    patched = peer_from_pod(api.register(clock()))
+    if patched.registered_at is None:
+        raise FleetError(f"pod {patched.name!r} did not keep the registration label/annotation")
+    return patched.registered_at  # as peers read it: milliseconds
+
+
+def wait_for_release(
+    settings: WaiterSettings, api_client: client.ApiClient, clock: Clock = utc_now
+) -> Release:
+    """Register, wait until at least N peers are registered, sleep until the release instant."""
+    api = PodsApi(api_client, settings)
+    registered_at = register(api, clock)
+    log.info(
+        "registered pod %s at %s; waiting for %d pods of job %s",
+        show(settings.pod_name),
+        registered_at.isoformat(),
+        settings.parallelism,
+        show(settings.job_name),
+    )
+    view = PeerView()
+    follower = Follower(api, view, settings)
+    follower.start()
+    try:
+        instant, first = _sleep_until_release(view, settings, clock)
+        released_at = clock()
+    finally:
+        follower.stop()
+        follower.join(timeout=5)  # no thread may outlive the call (interpreter exit aborts)
+    return Release(instant, first, registered_at, released_at)
+
+
+def _sleep_until_release(
+    view: PeerView, settings: WaiterSettings, clock: Clock
+) -> tuple[datetime, tuple[str, ...]]:
+    """Recompute the instant on every change of the view; return once the clock reaches it."""
+    deadline = time.monotonic() + settings.timeout
+    progress = Progress(settings)
+    with view.cond:
+        while True:
+            if view.error is not None:
+                raise view.error
+            peers = view.peers()
+            instant = release_instant(
+                peers, settings.parallelism, settings.settle, settings.start_time
+            )
+            now = clock()
+            if instant is not None and now >= instant:
+                first = tuple(p.name for p in counted(peers)[: settings.parallelism])
+                return instant, first
+            remaining = deadline - time.monotonic()
+            if instant is None and remaining <= 0:
+                raise WaitTimeout(timeout_message(settings, peers))
+            if view.loaded:
+                progress.maybe_log(peers, instant, now)
+            if instant is None:
+                wait = min(remaining, progress.next_log_in())
+            else:
+                wait = min((instant - now).total_seconds(), progress.next_log_in())
+            view.cond.wait(max(wait, 0.0))
+
+
+def timeout_message(settings: WaiterSettings, peers: list[Peer]) -> str:
+    ready = counted(peers)
+    return (
+        f"timed out after {settings.timeout:g}s waiting for job {show(settings.job_name)} in "
+        f"namespace {show(settings.namespace)}: {len(ready)} of {settings.parallelism} pods "
+        f"registered; missing: {describe_missing(peers, settings.parallelism)}"
+    )

@@ -1,0 +1,184 @@
+"""`gatling-waiter`: the only place that reads options, files of the pod, and the environment."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from gatling_common.cli import one_line_errors
+from gatling_common.errors import InputError
+from gatling_common.logs import setup_logging
+from kubernetes import client, config
+
+from gatling_waiter.barrier import wait_for_release
+from gatling_waiter.release import format_time
+from gatling_waiter.settings import WaiterSettings
+
+ENV = "GATLING_WAITER_"
+NAMESPACE_FILE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
+POD_NAME_FILE = Path("/etc/pod-info/name")  # downward API: metadata.name
+START_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # the Go gatling-operator's startTime
+
+EPILOG = """\b
+Exit codes:
+  0  released: at least N pods registered and the common instant reached
+  1  the Kubernetes API kept failing after retries
+  2  a bad option (or no namespace / pod name / API configuration found)
+  3  fewer than N pods registered within --timeout
+  4  the ServiceAccount lacks a permission (get, list, watch or patch on pods)
+"""
+
+
+def _read_first_line(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def _parse_start_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.strptime(value, START_TIME_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a UTC time like '2026-01-31 12:00:00'", param_hint="--start-time"
+        ) from None
+
+
+def api_configuration(kubeconfig: Path | None) -> client.Configuration:
+    """In-cluster config when running in a pod, else a kubeconfig file."""
+    configuration = client.Configuration()
+    try:
+        if kubeconfig is None and os.environ.get("KUBERNETES_SERVICE_HOST"):
+            config.load_incluster_config(client_configuration=configuration)
+        else:
+            path = str(kubeconfig) if kubeconfig is not None else None
+            config.load_kube_config(config_file=path, client_configuration=configuration)
+    except (config.ConfigException, OSError) as exc:
+        raise InputError(
+            f"no Kubernetes API configuration: not in a cluster and kubeconfig "
+            f"{str(kubeconfig or '~/.kube/config')!r} unusable ({exc})"
+        ) from None
+    return configuration
+
+
+@click.command(
+    epilog=EPILOG,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.option(
+    "--parallelism",
+    envvar=f"{ENV}PARALLELISM",
+    type=click.IntRange(min=1),
+    required=True,
+    metavar="N",
+    help="How many pods must register before release.",
+)
+@click.option(
+    "--job-name",
+    envvar=f"{ENV}JOB_NAME",
+    required=True,
+    metavar="NAME",
+    help="The runner Job; peers carry the label job-name=NAME.",
+)
+@click.option(
+    "--namespace",
+    envvar=f"{ENV}NAMESPACE",
+    default=None,
+    help=f"Namespace of the pods (default: {NAMESPACE_FILE}).",
+)
+@click.option(
+    "--pod-name",
+    envvar=f"{ENV}POD_NAME",
+    default=None,
+    help=f"This pod's name (default: {POD_NAME_FILE}, then $HOSTNAME).",
+)
+@click.option(
+    "--timeout",
+    envvar=f"{ENV}TIMEOUT",
+    type=click.FloatRange(min=0, min_open=True),
+    default=600.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Give up when fewer than N pods registered by then.",
+)
+@click.option(
+    "--start-time",
+    envvar=f"{ENV}START_TIME",
+    default=None,
+    metavar="'YYYY-MM-DD HH:MM:SS'",
+    help="UTC time before which nobody is released.",
+)
+@click.option(
+    "--settle",
+    envvar=f"{ENV}SETTLE",
+    type=click.FloatRange(min=0),
+    default=2.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Release this long after the N-th registration (lets all views agree).",
+)
+@click.option(
+    "--poll-interval",
+    envvar=f"{ENV}POLL_INTERVAL",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Polling period (jittered) when watching is forbidden.",
+)
+@click.option(
+    "--kubeconfig",
+    envvar=f"{ENV}KUBECONFIG",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Use this kubeconfig instead of the in-cluster ServiceAccount.",
+)
+@click.option(
+    "--log-level",
+    envvar=f"{ENV}LOG_LEVEL",
+    default="INFO",
+    show_default=True,
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+)
+@one_line_errors
+def main(
+    parallelism: int,
+    job_name: str,
+    namespace: str | None,
+    pod_name: str | None,
+    timeout: float,
+    start_time: str | None,
+    settle: float,
+    poll_interval: float,
+    kubeconfig: Path | None,
+    log_level: str,
+) -> None:
+    """Hold a runner pod until N pods of its Job are registered, then release all together."""
+    setup_logging(log_level)
+    namespace = namespace or _read_first_line(NAMESPACE_FILE)
+    if not namespace:
+        raise InputError(f"--namespace not given and {NAMESPACE_FILE} not readable")
+    pod_name = pod_name or _read_first_line(POD_NAME_FILE) or os.environ.get("HOSTNAME")
+    if not pod_name:
+        raise InputError(f"--pod-name not given, {POD_NAME_FILE} not readable, $HOSTNAME unset")
+    settings = WaiterSettings(
+        parallelism=parallelism,
+        job_name=job_name,
+        namespace=namespace,
+        pod_name=pod_name,
+        timeout=timeout,
+        start_time=_parse_start_time(start_time),
+        settle=settle,
+        poll_interval=poll_interval,
+    )
+    with client.ApiClient(api_configuration(kubeconfig)) as api_client:
+        release = wait_for_release(settings, api_client)
+    click.echo(
+        f"released at {format_time(release.instant)}: {len(release.peers)} of "
+        f"{parallelism} pods registered"
+    )

@@ -1,0 +1,123 @@
+"""The gatling-waiter console script as a process: env vars, exact output, exit codes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from gatling_waiter.release import format_time, parse_time
+
+from tests.support.k8s_emulator import KubernetesEmulator
+from tests.waiter.conftest import NS, add_pod
+
+SCRIPT = Path(sys.executable).parent / "gatling-waiter"
+
+
+def _kubeconfig(tmp_path: Path, url: str) -> Path:
+    path = tmp_path / "kubeconfig"
+    path.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: emu\n"
+        f"clusters:\n- name: emu\n  cluster:\n    server: {url}\n"
+        "contexts:\n- name: emu\n  context:\n    cluster: emu\n    user: emu\n"
+        "users:\n- name: emu\n  user: {}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("GATLING_WAITER_", "KUBE"))}
+    return subprocess.run(
+        [str(SCRIPT), *args], env={**clean, **env}, capture_output=True, text=True, timeout=60
+    )
+
+
+@pytest.fixture
+def env(k8s: KubernetesEmulator, tmp_path: Path) -> dict[str, str]:
+    return {
+        "GATLING_WAITER_KUBECONFIG": str(_kubeconfig(tmp_path, k8s.url)),
+        "GATLING_WAITER_NAMESPACE": NS,
+        "GATLING_WAITER_JOB_NAME": "run",
+        "GATLING_WAITER_LOG_LEVEL": "ERROR",
+    }
+
+
+def test_released_with_options_from_the_environment(
+    k8s: KubernetesEmulator, env: dict[str, str]
+) -> None:
+    add_pod(k8s, "run-a")
+    done = _run(
+        {
+            **env,
+            "GATLING_WAITER_PARALLELISM": "1",
+            "GATLING_WAITER_SETTLE": "0.1",
+            "HOSTNAME": "run-a",
+        }
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    annotations = k8s.get("pods", NS, "run-a")["metadata"]["annotations"]
+    registered = parse_time(annotations["gatling-fleet/registered-at"])
+    assert registered is not None
+    instant = format_time(registered + timedelta(seconds=0.1))
+    assert done.stdout == f"released at {instant}: 1 of 1 pods registered\n"
+
+
+def test_timeout_is_one_line_and_exit_code_3(k8s: KubernetesEmulator, env: dict[str, str]) -> None:
+    add_pod(k8s, "run-a")
+    add_pod(k8s, "run-b")
+    done = _run(env, "--parallelism", "3", "--pod-name", "run-a", "--timeout", "0.5")
+    assert done.returncode == 3
+    assert done.stderr == (
+        "error: timed out after 0.5s waiting for job 'run' in namespace 'ns': 1 of 3 pods "
+        "registered; missing: 'run-b' (not registered), 1 pod not created yet\n"
+    )
+    assert done.stdout == ""
+
+
+def test_forbidden_is_exit_code_4_naming_the_verb(
+    k8s: KubernetesEmulator, env: dict[str, str]
+) -> None:
+    add_pod(k8s, "run-a")
+    k8s.faults.deny("get", "pods")
+    done = _run(env, "--parallelism", "1", "--pod-name", "run-a")
+    assert done.returncode == 4
+    assert done.stderr == (
+        "error: forbidden: the runner's ServiceAccount needs 'get' on pods in namespace 'ns' "
+        '(pods "run-a" is forbidden: User "system:serviceaccount:default:default" cannot get '
+        'resource "pods" in API group "" in the namespace "ns")\n'
+    )
+
+
+def test_bad_start_time_is_a_usage_error(env: dict[str, str]) -> None:
+    done = _run(env, "--parallelism", "1", "--pod-name", "p", "--start-time", "tomorrow")
+    assert done.returncode == 2
+    assert "Invalid value for --start-time: 'tomorrow' is not a UTC time like" in done.stderr
+
+
+def test_missing_pod_name_is_reported(env: dict[str, str]) -> None:
+    done = _run({k: v for k, v in env.items()}, "--parallelism", "1")
+    assert done.returncode == 2
+    assert done.stderr == (
+        "error: --pod-name not given, /etc/pod-info/name not readable, $HOSTNAME unset\n"
+    )
+
+
+def test_help_lists_every_option_with_its_env_var() -> None:
+    done = _run({}, "--help")
+    assert done.returncode == 0
+    for option in (
+        "--parallelism",
+        "--job-name",
+        "--namespace",
+        "--pod-name",
+        "--timeout",
+        "--start-time",
+        "--settle",
+        "--poll-interval",
+        "--kubeconfig",
+    ):
+        assert option in done.stdout
