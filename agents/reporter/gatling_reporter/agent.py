@@ -99,13 +99,20 @@ def fetch_inputs(storage: Storage, workdir: Path, *, workers: int) -> Fetched:
 
     def download(obj: ObjectInfo) -> RunInput:
         target = workdir / PurePosixPath(obj.name)
+        # Listings carry no metadata on every backend (S3 lists none): the status needs a head.
+        info = retry_call(
+            lambda: storage.head(obj.name),
+            what=f"head {storage.describe(obj.name)}",
+            policy=storage.settings.retry,
+            log=log,
+        )
         retry_call(
             lambda: storage.download_file(obj.name, target),
             what=f"download {storage.describe(obj.name)}",
             policy=storage.settings.retry,
             log=log,
         )
-        status = str(obj.metadata.get(STATUS_KEY, "")).upper() or "UNKNOWN"
+        status = str(info.metadata.get(STATUS_KEY, "")).upper() or "UNKNOWN"
         log.info("fetched %s (%d bytes, %s)", obj.name, obj.size, status)
         return RunInput(obj.name, target, obj.size, status)
 
@@ -169,3 +176,12 @@ def publish(
         raise PermanentError(f"{storage.describe('index.html')}: missing right after upload")
     log.info("publish: done")
     return storage.public_url("index.html")
+
+
+def pod_statuses(fetched: Fetched) -> dict[str, str]:
+    """Pod name -> COMPLETED / FAILED from the objects' metadata, as `build` takes them."""
+    return {
+        stem: item.status
+        for item in fetched.inputs
+        if (stem := _stem(PurePosixPath(item.name).name)) is not None and item.status != "UNKNOWN"
+    }

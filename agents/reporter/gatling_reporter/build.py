@@ -97,11 +97,21 @@ def _check_classes(stats: RunStats, allow_mixed: bool) -> None:
         )
 
 
+def _label_shard_inputs(part: RunStats, path: Path, status: str | None) -> None:
+    """A shard records its pod-local log path, the same in every pod: name inputs by the shard."""
+    for n, info in enumerate(part.inputs, start=1):
+        info.path = str(path) if len(part.inputs) == 1 else f"{path}#{n}"
+        if status and info.status == "UNKNOWN":
+            info.status = status
+
+
 def collect(files: list[Path], statuses: Mapping[str, str] | None = None) -> RunStats:
     parts = []
     for path in files:
         if path.name.endswith(SHARD_SUFFIX):
-            parts.append(load_shard(path))
+            part = load_shard(path)
+            _label_shard_inputs(part, path, (statuses or {}).get(pod_of(path)[1]))
+            parts.append(part)
         else:
             status = (statuses or {}).get(pod_of(path)[1], "UNKNOWN")
             parts.append(stats_of_log(path, status=status))

@@ -2,23 +2,37 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import click
 from gatling_common.cli import one_line_errors
 from gatling_common.logs import setup_logging
 from gatling_common.results.gatling_json import StatsSettings
+from gatling_common.storage import open_storage
+from gatling_common.storage.options import settings_from_options, storage_options
 
+from gatling_reporter.agent import fetch_inputs, pod_statuses, publish
 from gatling_reporter.build import BuildSettings, build
 from gatling_reporter.console import render
+from gatling_reporter.html.pages import (
+    finish_report,
+    parse_thresholds,
+    threshold_lines,
+    threshold_options,
+)
+from gatling_reporter.thresholds import check
 
 ENV = "GATLING_REPORTER_"
 
 BUILD_EPILOG = """\b
-Writes DIR/js/stats.json and DIR/js/global_stats.json (Gatling's schema) and DIR/summary.json.
+Writes DIR/js/stats.json and DIR/js/global_stats.json (Gatling's schema), DIR/summary.json
+and the HTML report (DIR/index.html and its assets; it opens offline).
 Shards (*.stats) are used when every pod has one, the raw logs otherwise.
 Exit codes: 0 built; 2 bad input (not a Gatling log, Gatling 2.x, unknown shard version,
-mixed simulation classes without --allow-mixed, no input).
+mixed simulation classes without --allow-mixed, no input, a malformed threshold or one naming
+an unknown request); 3 built, but a threshold failed.
 """
 
 
@@ -79,6 +93,7 @@ def main(log_level: str) -> None:
     is_flag=True,
     help="Merge logs of different simulation classes.",
 )
+@threshold_options
 @one_line_errors
 def build_command(
     inputs: tuple[Path, ...],
@@ -87,12 +102,16 @@ def build_command(
     higher_bound: int,
     percentiles: tuple[float, ...],
     allow_mixed: bool,
+    assertions: tuple[str, ...],
+    assertion_files: tuple[Path, ...],
+    junit: Path | None,
 ) -> None:
     """Read INPUTS (logs, .log.gz, shards, folders) and write the statistics to -o DIR."""
     if higher_bound <= lower_bound:
         raise click.BadParameter(
             f"--higher-bound ({higher_bound}) must be greater than --lower-bound ({lower_bound})"
         )
+    thresholds = parse_thresholds(assertions, assertion_files)  # fail before the long part
     settings = BuildSettings(
         inputs=inputs,
         output=output,
@@ -100,4 +119,104 @@ def build_command(
         allow_mixed=allow_mixed,
     )
     result = build(settings)
+    verdicts = finish_report(
+        result.stats, result.summary, settings.stats, output, thresholds, junit
+    )
     click.echo(render(result.summary), nl=False)
+    click.echo(threshold_lines(verdicts), nl=False)
+    click.echo(f"Report: {(output / 'index.html').resolve()}")
+    check(verdicts)
+
+
+REPORT_EPILOG = """\b
+Lists SOURCE (the per-pod <pod>.log, <pod>.log.gz and <pod>.stats the transferers wrote),
+downloads what the report needs (the shards when every pod has one, else the logs), builds the
+report as `build` does and uploads it (not the raw logs) to DESTINATION. The last line on
+stdout is the report's URL (index.html).
+Exit codes: 0 published; 1 a storage failure after retries; 2 bad input (no logs under SOURCE,
+a missing bucket, a malformed threshold, ...); 3 published, but a threshold failed.
+"""
+# The statistics options are `build`'s own (same names and env vars), shared, not redefined.
+_SHARED_BUILD_OPTIONS = ("lower_bound", "higher_bound", "percentiles", "allow_mixed")
+
+
+@main.command("report", epilog=REPORT_EPILOG)
+@click.option(
+    "--source",
+    envvar=f"{ENV}SOURCE",
+    required=True,
+    metavar="URL",
+    help="The run's storage location: s3://bucket/prefix, gs://, az://container/prefix, file:///dir.",
+)
+@click.option(
+    "--destination",
+    envvar=f"{ENV}DESTINATION",
+    default=None,
+    metavar="URL",
+    help="Where the report goes (default: SOURCE).",
+)
+@click.option(
+    "--workers",
+    envvar=f"{ENV}WORKERS",
+    type=click.IntRange(min=1, max=64),
+    default=8,
+    show_default=True,
+    help="Files downloaded / uploaded in parallel.",
+)
+@click.option(
+    "--progress-level",
+    envvar=f"{ENV}PROGRESS_LEVEL",
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+    default="INFO",
+    show_default=True,
+    help="Log level of this agent's progress lines (files, bytes, phases) on stderr.",
+)
+@storage_options
+@threshold_options
+@one_line_errors
+def report_command(
+    source: str,
+    destination: str | None,
+    workers: int,
+    progress_level: str,
+    lower_bound: int,
+    higher_bound: int,
+    percentiles: tuple[float, ...],
+    allow_mixed: bool,
+    assertions: tuple[str, ...],
+    assertion_files: tuple[Path, ...],
+    junit: Path | None,
+    **storage: Any,
+) -> None:
+    """Build the report of the run at --source and publish it to --destination."""
+    setup_logging(progress_level)
+    if higher_bound <= lower_bound:
+        raise click.BadParameter(
+            f"--higher-bound ({higher_bound}) must be greater than --lower-bound ({lower_bound})"
+        )
+    thresholds = parse_thresholds(assertions, assertion_files)
+    storage_settings = settings_from_options(storage)
+    source_store = open_storage(source, storage_settings)
+    target_store = open_storage(destination or source, storage_settings)
+    with tempfile.TemporaryDirectory(prefix="gatling-reporter-") as tmp:
+        fetched = fetch_inputs(source_store, Path(tmp, "inputs"), workers=workers)
+        settings = BuildSettings(
+            inputs=(Path(tmp, "inputs"),),
+            output=Path(tmp, "report"),
+            stats=StatsSettings(lower_bound, higher_bound, percentiles),
+            allow_mixed=allow_mixed,
+        )
+        result = build(settings, statuses=pod_statuses(fetched))
+        verdicts = finish_report(
+            result.stats, result.summary, settings.stats, settings.output, thresholds, junit
+        )
+        url = publish(settings.output, target_store, workers=workers)
+    click.echo(render(result.summary), nl=False)
+    click.echo(threshold_lines(verdicts), nl=False)
+    click.echo(url)
+    check(verdicts)
+
+
+for _param in build_command.params:
+    if _param.name in _SHARED_BUILD_OPTIONS:
+        report_command.params.append(_param)

@@ -1,0 +1,179 @@
+"""`gatling-reporter report` end to end: three pods' transferers upload, the reporter publishes.
+
+Real console scripts (transferer and reporter) against each storage backend's emulator.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+from gatling_common.results.generate import RunSpec, write_text_log
+from gatling_common.storage import open_storage
+
+from tests.support import emulators
+from tests.support.emulators import Target, s3_client
+
+# The emulator fixtures this module uses (pytest finds fixtures by module attribute name).
+aws_test_env = emulators.aws_test_env
+s3_server = emulators.s3_server
+s3_bucket = emulators.s3_bucket
+local_bucket = emulators.local_bucket
+
+BIN = Path(sys.executable).parent
+PODS = ("runner-0", "runner-1", "runner-2")
+REQUESTS = 3000
+
+
+def storage_args(target: Target) -> list[str]:
+    s = target.settings
+    args = ["--storage-attempts", "2"]
+    if s.endpoint_url:
+        args += ["--endpoint-url", s.endpoint_url]
+    if s.gcs_endpoint_url:
+        args += ["--gcs-endpoint-url", s.gcs_endpoint_url]
+    if s.azure_connection_string:
+        args += ["--azure-connection-string", s.azure_connection_string]
+    return args
+
+
+def run(*command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, capture_output=True, text=True, check=False, timeout=240)
+
+
+def transfer_three_pods(target: Target, tmp_path: Path, *, shard: bool) -> None:
+    """Each pod: a generated Gatling 3.10 log and its marker; the real transferer uploads it."""
+    for i, pod in enumerate(PODS):
+        results = tmp_path / pod / "results"
+        (results / "sim-1").mkdir(parents=True)
+        write_text_log(results / "sim-1" / "simulation.log", RunSpec(requests=REQUESTS, seed=i + 1))
+        (results / ("FAILED" if i == 2 else "COMPLETED")).touch()
+        extra = ["--compress", "gzip"] if i == 1 else []
+        extra += ["--shard"] if shard else []
+        done = run(
+            str(BIN / "gatling-transferer"),
+            "--results-dir", str(results),
+            "--destination", target.url,
+            "--name", pod,
+            "--timeout", "60",
+            *extra,
+            *storage_args(target),
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+
+
+def make_public(target: Target) -> None:
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{target.bucket}/*",
+            }
+        ],
+    }
+    client = s3_client(target.settings.endpoint_url or "")
+    client.put_bucket_policy(Bucket=target.bucket, Policy=json.dumps(policy))  # type: ignore[attr-defined]
+
+
+@pytest.fixture(params=["local", "s3"])
+def target(request: pytest.FixtureRequest) -> Target:
+    found: Target = request.getfixturevalue(f"{request.param}_bucket")
+    return found
+
+
+@pytest.mark.parametrize("shard", [True, False], ids=["shards", "logs"])
+def test_report_end_to_end(target: Target, tmp_path: Path, shard: bool):
+    transfer_three_pods(target, tmp_path, shard=shard)
+    destination = target.url + "/report"
+    done = run(
+        str(BIN / "gatling-reporter"), "report",
+        "--source", target.url,
+        "--destination", destination,
+        "--assert", f"global.count == {3 * REQUESTS}",
+        "--junit", str(tmp_path / "junit.xml"),
+        *storage_args(target),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    store = open_storage(destination, target.settings)
+    url = done.stdout.strip().splitlines()[-1]
+    assert url == store.public_url("index.html")
+    index = store.head("index.html")
+    assert index.content_type == "text/html; charset=utf-8"
+    assert store.head("js/plotly.min.js").content_type == "application/javascript"
+    assert store.head("js/stats.json").content_type == "application/json"
+    assert store.head("style/report.css").content_type == "text/css"
+    names = {o.name for o in store.list()}
+    assert {"pods.html", "summary.json", "js/global_stats.json"} <= names
+    assert not [n for n in names if n.endswith((".log", ".log.gz", ".stats"))]
+    store.download_file("summary.json", tmp_path / "summary.json")
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    inputs = summary["inputs"]
+    suffix = ".stats" if shard else ".log"
+    assert [Path(i["path"]).name.split(".")[0] for i in inputs] == list(PODS)
+    assert all(Path(i["path"]).name.endswith(suffix) or not shard for i in inputs)
+    assert [i["status"] for i in inputs] == ["COMPLETED", "COMPLETED", "FAILED"]
+    assert summary["global"]["numberOfRequests"]["total"] == 3 * REQUESTS
+    assert summary["thresholds"] == [
+        {"expression": f"global.count == {3 * REQUESTS}", "actual": 9000.0, "passed": True}
+    ]
+    kind = "shards" if shard else "logs"
+    assert f"fetch: 3 {kind}" in done.stderr
+    assert "publish: done" in done.stderr
+    if target.backend == "s3":
+        make_public(target)  # reports are served from a public-read bucket
+        with urllib.request.urlopen(url, timeout=30) as response:  # the emulator, on loopback
+            assert response.status == 200
+            assert b'<script id="report-data"' in response.read()
+    elif target.backend == "local":
+        assert Path(url.removeprefix("file://")).is_file()
+    else:
+        assert url.endswith("/run1/report/index.html")
+
+
+def test_failed_threshold_still_publishes_and_exits_3(local_bucket: Target, tmp_path: Path):
+    transfer_three_pods(local_bucket, tmp_path, shard=True)
+    done = run(
+        str(BIN / "gatling-reporter"), "report",
+        "--source", local_bucket.url,
+        "--assert", "global.count < 10",
+    )  # fmt: skip
+    assert done.returncode == 3
+    store = open_storage(local_bucket.url, local_bucket.settings)
+    assert done.stdout.strip().splitlines()[-1] == store.public_url("index.html")
+    assert store.exists("index.html")
+    assert done.stderr.strip().splitlines()[-1] == (
+        "error: 1 of 1 assertions failed: global.count < 10 (actual 9000)"
+    )
+
+
+def test_empty_prefix_is_one_line_error(local_bucket: Target):
+    Path(local_bucket.url.removeprefix("file://")).mkdir(parents=True)
+    done = run(str(BIN / "gatling-reporter"), "report", "--source", local_bucket.url)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    last = done.stderr.strip().splitlines()[-1]
+    assert last == (
+        f"error: {local_bucket.url}: no Gatling logs or shards (*.log, *.log.gz, *.stats) "
+        "there (0 other objects)"
+    )
+
+
+def test_missing_bucket_is_one_line_error(s3_server: str):
+    done = run(
+        str(BIN / "gatling-reporter"), "report",
+        "--source", "s3://no-such-bucket-4242/run",
+        "--endpoint-url", s3_server,
+        "--storage-attempts", "1",
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert done.stdout == ""
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: ") and "no-such-bucket-4242" in last
+    assert "Traceback" not in done.stderr
