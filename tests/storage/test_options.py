@@ -20,8 +20,15 @@ def _cmd(destination: str, **storage: Any) -> None:
     click.echo(repr(settings))
 
 
+_ENV_VARS = [
+    str(param.envvar) for param in _cmd.params if isinstance(param, click.Option) and param.envvar
+]
+
+
 def _settings(args: list[str], env: dict[str, str] | None = None) -> str:
-    result = CliRunner().invoke(_cmd, args, env=env or {}, catch_exceptions=False)
+    # Unset every option's variable first: other fixtures (e.g. fake AWS credentials) set some.
+    clean: dict[str, str | None] = dict.fromkeys(_ENV_VARS)
+    result = CliRunner().invoke(_cmd, args, env={**clean, **(env or {})}, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return result.output.strip()
 
@@ -79,6 +86,7 @@ def test_help_lists_options_with_their_env_vars() -> None:
     options = ("--endpoint-url", "--path-style", "--azure-connection-string", "--storage-attempts")
     for text in options:
         assert text in result.output
+    assert len(_ENV_VARS) == len([p for p in _cmd.params if p.name != "destination"])
 
 
 def test_bad_value_is_a_usage_error() -> None:

@@ -11,11 +11,12 @@ build keys by hand. Which layer retries what:
 from __future__ import annotations
 
 import abc
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gatling_common.errors import PermanentError, RetryableError
+from gatling_common.errors import InputError, PermanentError, RetryableError
 from gatling_common.retry import RetryPolicy
 from gatling_common.storage.location import Location
 
@@ -43,7 +44,34 @@ class NotFoundError(PermanentStorageError):
 class ObjectInfo:
     name: str  # relative to the storage's location
     size: int
-    metadata: Mapping[str, str] = field(default_factory=dict)
+    metadata: Mapping[str, str] = field(default_factory=dict)  # user metadata; empty from list()
+    content_type: str | None = None  # from head() only
+    content_encoding: str | None = None  # from head() only
+
+
+# The one key form every provider keeps unchanged: S3 lowercases x-amz-meta-* names, Azure needs
+# C# identifiers (no hyphens), some proxies drop headers with underscores in them.
+_META_KEY = re.compile(r"[a-z][a-z0-9]*\Z")
+_META_VALUE = re.compile(r"[\x20-\x7e]*\Z")  # printable ASCII: S3 sends values as HTTP headers
+
+
+def source_size(path: Path, where: str) -> int:
+    """Size of a file about to be uploaded to `where`; a clear error when it cannot be read."""
+    try:
+        with path.open("rb"):
+            return path.stat().st_size
+    except OSError as exc:
+        raise PermanentStorageError(f"cannot read {path} for {where}: {exc.strerror}") from exc
+
+
+def validate_metadata(metadata: Mapping[str, str], where: str) -> dict[str, str]:
+    """Check user metadata against what every backend keeps intact; `InputError` otherwise."""
+    for key, value in metadata.items():
+        if not _META_KEY.match(key):
+            raise InputError(f"{where}: metadata key {key!r} must be lowercase letters and digits")
+        if not _META_VALUE.match(value):
+            raise InputError(f"{where}: metadata value of {key!r} must be printable ASCII")
+    return dict(metadata)
 
 
 @dataclass(frozen=True)
@@ -94,7 +122,11 @@ class Storage(abc.ABC):
 
     @abc.abstractmethod
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
-        """Objects below `<location>/<prefix>`, names relative to the location, any depth."""
+        """Objects below the folder `<location>/<prefix>`, names relative to the location.
+
+        Yields names and sizes; metadata and content type come from `head()` (S3 lists no
+        metadata, so no backend returns it here).
+        """
 
     @abc.abstractmethod
     def head(self, name: str) -> ObjectInfo:

@@ -15,6 +15,8 @@ from gatling_common.storage.base import (
     PermanentStorageError,
     Progress,
     Storage,
+    source_size,
+    validate_metadata,
 )
 
 # Metadata lives beside each object, as S3 keeps it beside the bytes; the reporter reads it back.
@@ -41,10 +43,11 @@ class LocalStorage(Storage):
         progress: Progress | None = None,
     ) -> ObjectInfo:
         target = self._path(name)
+        meta = validate_metadata(metadata or {}, self.describe(name))
+        source_size(path, self.describe(name))
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             digest = _copy_atomic(path, target, progress)
-            meta = dict(metadata or {})
             if content_type:
                 meta["content-type"] = content_type
             if content_encoding:
@@ -57,7 +60,7 @@ class LocalStorage(Storage):
         except OSError as exc:
             msg = f"cannot write {self.describe(name)}: {exc.strerror}"
             raise PermanentStorageError(msg) from exc
-        return ObjectInfo(name, target.stat().st_size, meta)
+        return self.head(name)
 
     def download_file(self, name: str, path: Path, *, progress: Progress | None = None) -> None:
         source = self._path(name)
@@ -83,13 +86,16 @@ class LocalStorage(Storage):
                     continue
                 full = Path(dirpath, filename)
                 rel = full.relative_to(self.root).as_posix()
-                yield ObjectInfo(rel, full.stat().st_size, self._metadata(full))
+                yield ObjectInfo(rel, full.stat().st_size)
 
     def head(self, name: str) -> ObjectInfo:
         target = self._path(name)
         if not target.is_file():
             raise NotFoundError(f"{self.describe(name)}: no such object")
-        return ObjectInfo(name, target.stat().st_size, self._metadata(target))
+        meta = self._metadata(target)
+        content_type = meta.pop("content-type", None)
+        content_encoding = meta.pop("content-encoding", None)
+        return ObjectInfo(name, target.stat().st_size, meta, content_type, content_encoding)
 
     def public_url(self, name: str) -> str:
         return self._path(name).as_uri()
