@@ -155,10 +155,10 @@ def build_reporter_job(gatling: Gatling, settings: ControllerSettings) -> Json:
         *_storage_env(gatling),
         _env("GATLING_REPORTER_SOURCE", storage.url),
         _env("GATLING_REPORTER_DESTINATION", storage.url),
-        _env("GATLING_REPORTER_TITLE", gatling.name),
     ]
     if gatling.thresholds:
-        env.append(_env("GATLING_REPORTER_THRESHOLDS", "\n".join(gatling.thresholds)))
+        # gatling-reporter's --assert, repeatable: one expression per line in the env var.
+        env.append(_env("GATLING_REPORTER_ASSERT", "\n".join(gatling.thresholds)))
     container: Json = {
         "name": "gatling-reporter",
         "image": settings.reporter_image,
@@ -218,6 +218,8 @@ def _waiter_container(gatling: Gatling, settings: ControllerSettings) -> Json:
             _field_env("GATLING_WAITER_POD_NAME", "metadata.name"),
             _env("GATLING_WAITER_JOB_NAME", gatling.runner_job_name),
             _env("GATLING_WAITER_PARALLELISM", str(gatling.scenario.parallelism)),
+            # Peers that are not all up within the Job creation limit will not be.
+            _env("GATLING_WAITER_TIMEOUT", f"{settings.job_creation_timeout:g}"),
         ],
         "volumeMounts": [{"name": "pod-info", "mountPath": POD_INFO_DIR}],
     }

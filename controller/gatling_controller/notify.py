@@ -160,12 +160,10 @@ def report_stats(location: str, settings: StorageSettings | None = None) -> Repo
 def _verdict(summary: Any) -> str | None:
     if not isinstance(summary, dict):
         return None
-    passed = summary.get("passed")
-    if isinstance(passed, bool):
-        return "passed" if passed else "failed"
-    assertions = summary.get("assertions")
-    if isinstance(assertions, list) and assertions:
-        ok = all(isinstance(a, dict) and a.get("passed") is True for a in assertions)
+    # gatling-reporter writes "thresholds": [{expression, actual, passed}] when it checked any.
+    checked = summary.get("thresholds")
+    if isinstance(checked, list) and checked:
+        ok = all(isinstance(t, dict) and t.get("passed") is True for t in checked)
         return "passed" if ok else "failed"
     return None
 

@@ -127,7 +127,8 @@ def test_report_stats_from_storage(tmp_path: Path) -> None:
         "percentiles3": {"total": 350, "ok": 300, "ko": 900},
     }
     (tmp_path / "js" / "global_stats.json").write_text(json.dumps(stats))
-    (tmp_path / "summary.json").write_text(json.dumps({"assertions": [{"passed": False}]}))
+    summary = {"thresholds": [{"expression": "global.p95 < 300", "actual": 350, "passed": False}]}
+    (tmp_path / "summary.json").write_text(json.dumps(summary))
     got = report_stats(f"file://{tmp_path}")
     assert (got.requests, got.ko_percent, got.p95_ms, got.verdict) == (200, 5.0, 350.0, "failed")
 
