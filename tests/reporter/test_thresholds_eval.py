@@ -1,0 +1,192 @@
+"""Thresholds against real statistics: values, pass/fail, names, CLI output, exit codes, JUnit."""
+
+from __future__ import annotations
+
+import json
+import math
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from gatling_common.errors import InputError
+from gatling_common.results.generate import RunSpec, catalog_strings, generate
+from gatling_common.results.stats import stats_of_batches
+from gatling_reporter.cli import main
+from gatling_reporter.thresholds import RunStatsSource, evaluate, parse_all
+
+from tests.support.shared import gatling_fixture
+
+# Two requests named "Pay" in different groups (with their GROUP records), and one KO.
+TWO_PAYS = (
+    "RUN\tshop.Sim\tsim\t1700000000000\t \t3.10.5\n"
+    "USER\tShop\tSTART\t1700000000000\n"
+    "REQUEST\tA\tPay\t1700000000100\t1700000000200\tOK\t \n"
+    "REQUEST\tB\tPay\t1700000000300\t1700000000700\tKO\tboom\n"
+    "GROUP\tA\t1700000000100\t1700000000200\t100\tOK\n"
+    "GROUP\tB\t1700000000300\t1700000000700\t400\tKO\n"
+    "REQUEST\t\tHome\t1700000000800\t1700000000810\tOK\t \n"
+    "USER\tShop\tEND\t1700000001000\n"
+)
+
+
+def build(tmp_path: Path, *args: str, log_text: str = TWO_PAYS, env=None):
+    log = tmp_path / "simulation.log"
+    log.write_text(log_text)
+    out = tmp_path / "report"
+    result = CliRunner().invoke(
+        main, ["build", str(log), "-o", str(out), *args], env=env, catch_exceptions=False
+    )
+    return result, out
+
+
+def java_round(x: float) -> int:
+    return math.floor(x + 0.5)
+
+
+def test_metrics_equal_gatlings_own_numbers(tmp_path: Path):
+    """Every plain metric equals what Gatling 3.10.5 wrote in the fixture's js/stats.json."""
+    fixture = gatling_fixture("v3.10.5-hard-zoladp-3.5MB")
+    gatling = json.loads((fixture / "js" / "stats.json").read_text())
+    fields = {
+        "count": ("numberOfRequests", "total"),
+        "ok": ("numberOfRequests", "ok"),
+        "ko": ("numberOfRequests", "ko"),
+        "min": ("minResponseTime", "total"),
+        "max": ("maxResponseTime", "total"),
+        "mean": ("meanResponseTime", "total"),
+        "stddev": ("standardDeviation", "total"),
+        "rps": ("meanNumberOfRequestsPerSecond", "total"),
+    }
+    login = next(c for c in gatling["contents"].values() if c["name"] == "Login request")
+    expressions = [f"global.{m} >= 0" for m in fields] + [
+        f'request("Login request").{m} >= 0' for m in fields
+    ]
+    expressions += ["global.ko_percent >= 0", "global.p95 >= 0"]
+    out = tmp_path / "report"
+    result = CliRunner().invoke(
+        main,
+        ["build", str(fixture / "simulation.log"), "-o", str(out)]
+        + [a for e in expressions for a in ("--assert", e)],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    actual = {
+        t["expression"].rsplit(" ", 2)[0]: t["actual"]
+        for t in json.loads((out / "summary.json").read_text())["thresholds"]
+    }
+    for metric, (key, split) in fields.items():
+        assert actual[f"global.{metric}"] == pytest.approx(gatling["stats"][key][split]), metric
+        want = login["stats"][key][split]
+        assert actual[f'request("Login request").{metric}'] == pytest.approx(want), metric
+    stats = gatling["stats"]["numberOfRequests"]
+    assert actual["global.ko_percent"] == pytest.approx(stats["ko"] * 100 / stats["total"])
+    ours = json.loads((out / "js" / "stats.json").read_text())
+    assert actual["global.p95"] == ours["stats"]["percentiles3"]["total"]
+
+
+@pytest.mark.parametrize("p", [0.0, 50.0, 95.0, 99.9, 99.99, 100.0])
+def test_any_percentile_is_exact(p: float):
+    spec = RunSpec(requests=5000, seed=7)
+    batches = list(generate(spec))
+    stats = stats_of_batches(batches, catalog_strings())
+    times = np.concatenate([b.req_end - b.req_start for b in batches])
+    (result,) = evaluate(parse_all([f"global.p{p:g} >= 0"]), RunStatsSource(stats))
+    assert result.actual == java_round(float(np.percentile(times, p)))
+
+
+def test_groups_and_paths(tmp_path: Path):
+    result, out = build(
+        tmp_path,
+        "--assert", 'request("A", "Pay").max == 100',
+        "--assert", 'request("B", "Pay").ko == 1',
+        "--assert", 'group("B").ko_percent == 100',
+        "--assert", 'request("Home").count == 1',
+        "--assert", "global.ko_percent < 34",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    verdicts = json.loads((out / "summary.json").read_text())["thresholds"]
+    assert [v["passed"] for v in verdicts] == [True] * 5
+    assert verdicts[4]["actual"] == pytest.approx(100 / 3)
+
+
+def test_ambiguous_and_unknown_names_are_input_errors(tmp_path: Path):
+    result, _ = build(tmp_path, "--assert", 'request("Pay").p99 < 1')
+    assert result.exit_code == 2
+    assert result.stderr == (
+        'error: threshold request("Pay"): 2 requests have that name (A / Pay; B / Pay); '
+        'give the group path first, e.g. request("Group", "Pay")\n'
+    )
+    result, _ = build(tmp_path, "--assert", 'group("Nope").mean < 1')
+    assert result.exit_code == 2
+    assert result.stderr == (
+        'error: threshold group("Nope"): no group of that name in the run (known: "A", "B")\n'
+    )
+
+
+def test_failure_exit_code_output_and_junit(tmp_path: Path):
+    junit = tmp_path / "ci" / "thresholds.xml"
+    result, out = build(
+        tmp_path,
+        "--assert", "global.max < 300",
+        "--assert", "global.count == 3",
+        "--junit", str(junit),
+    )  # fmt: skip
+    assert result.exit_code == 3
+    assert result.stdout.endswith(
+        "Thresholds: 1 passed, 1 failed\n"
+        "  FAILED  global.max < 300  (actual 400)\n"
+        "  passed  global.count == 3  (actual 3)\n"
+        f"Report: {(out / 'index.html').resolve()}\n"
+    )
+    assert result.stderr == "error: 1 of 2 assertions failed: global.max < 300 (actual 400)\n"
+    assert (out / "index.html").is_file()  # the report is written before the verdict
+    suite = ET.parse(junit).getroot()
+    assert (suite.attrib["tests"], suite.attrib["failures"]) == ("2", "1")
+    cases = suite.findall("testcase")
+    assert [c.attrib["name"] for c in cases] == ["global.max < 300", "global.count == 3"]
+    assert cases[0].find("failure").attrib["message"] == "global.max < 300: actual 400"
+    assert cases[1].find("failure") is None
+    assert all(c.attrib["classname"] == "shop.Sim" for c in cases)
+    html = (out / "index.html").read_text()
+    assert "1 of 2 thresholds failed" in html
+
+
+def test_malformed_expression_fails_before_reading(tmp_path: Path):
+    result, out = build(tmp_path, "--assert", "global.p95 <")
+    assert result.exit_code == 2
+    assert result.stderr == "error: --assert 'global.p95 <': expected a number at column 13\n"
+    assert not out.exists()
+
+
+def test_assertions_file_and_env_var(tmp_path: Path):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text('- global.count == 3\n- expr: request("Home").max <= 10\n')
+    env = {"GATLING_REPORTER_ASSERT": "global.ko == 1\nglobal.ok == 2"}
+    result, out = build(tmp_path, "--assertions", str(rules), env=env)
+    assert result.exit_code == 0, result.output
+    verdicts = json.loads((out / "summary.json").read_text())["thresholds"]
+    assert [v["expression"] for v in verdicts] == [
+        "global.ko == 1",
+        "global.ok == 2",
+        "global.count == 3",
+        'request("Home").max <= 10',
+    ]
+    assert all(v["passed"] for v in verdicts)
+
+
+def test_no_thresholds_no_verdict_lines(tmp_path: Path):
+    result, out = build(tmp_path)
+    assert result.exit_code == 0
+    assert "Thresholds:" not in result.stdout
+    assert json.loads((out / "summary.json").read_text())["thresholds"] == []
+
+
+def test_unknown_request_error_names_known_ones_briefly():
+    stats = stats_of_batches(list(generate(RunSpec(requests=500))), catalog_strings())
+    with pytest.raises(InputError) as caught:
+        evaluate(parse_all(['request("Nope").max < 1']), RunStatsSource(stats))
+    message = str(caught.value)
+    assert message.startswith('threshold request("Nope"): no request of that name in the run')
+    assert message.endswith(", ...)")
