@@ -109,9 +109,31 @@ def _intern_class(
         return
     mat = window(arr, length)[starts]
     h = _fingerprints(mat)
-    _, first, inverse = np.unique(h, return_index=True, return_inverse=True)
+    uniq, first = _distinct(h)
+    inverse = np.searchsorted(uniq, h)
     if not np.array_equal(mat, mat[first[inverse]]):  # a fingerprint collision: exact way
         raw = np.ascontiguousarray(mat).view(f"V{length}").reshape(-1)
         _, first, inverse = np.unique(raw, return_index=True, return_inverse=True)
+        inverse = inverse.reshape(-1)
     values = np.array([resolve(mat[i].tobytes()) for i in first.tolist()], np.int64)
-    ids[rows] = values[inverse.reshape(-1)]
+    ids[rows] = values[inverse]
+
+
+def _distinct(h: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.uint64], I64]:
+    """Sorted distinct values of h and the index of one occurrence of each.
+
+    Values are few (names repeat): a sample finds most of them, a binary search checks all
+    rows, and only the rows the sample missed are sorted.
+    """
+    step = max(1, len(h) // 4096)
+    uniq, first = np.unique(h[::step], return_index=True)
+    first = first * step
+    found = uniq[np.minimum(np.searchsorted(uniq, h), len(uniq) - 1)] == h
+    if not found.all():
+        missed = np.flatnonzero(~found)
+        more, more_first = np.unique(h[missed], return_index=True)
+        uniq = np.concatenate([uniq, more])
+        first = np.concatenate([first, missed[more_first]])
+        order = np.argsort(uniq)
+        uniq, first = uniq[order], first[order]
+    return uniq, first

@@ -22,7 +22,8 @@ from collections.abc import Callable
 import numpy as np
 
 from gatling_common.errors import InputError
-from gatling_common.results.columnar import BOOLS, U8, intern_slices, parse_ints, window
+from gatling_common.results import text_fast
+from gatling_common.results.columnar import BOOLS, intern_slices, parse_ints, window
 from gatling_common.results.records import (
     I64,
     LAYOUT_TEXT_30,
@@ -103,26 +104,43 @@ def detect_layout(lines: list[bytes]) -> str:
     return LAYOUT_TEXT_34
 
 
-class _Lines:
-    """Line and tab positions of one chunk."""
+PAD = bytes(64)  # zero bytes after a chunk, so fixed-width gathers never run off its end
 
-    def __init__(self, arr: U8, final: bool) -> None:
-        self.arr = arr
-        nl = np.flatnonzero(arr == 10)
+
+class _Lines:
+    """Line positions of one chunk; tab positions only for the lines that need them."""
+
+    def __init__(self, buf: bytes, final: bool) -> None:
+        n = len(buf)
+        self.arr = arr = np.frombuffer(buf + PAD, np.uint8)
+        nl = np.flatnonzero(arr[:n] == 10)
         starts = np.concatenate([[0], nl + 1]).astype(np.int64)
-        ends = np.concatenate([nl, [len(arr)]]).astype(np.int64)
-        if starts[-1] == len(arr):  # the chunk ends with '\n'
+        ends = np.concatenate([nl, [n]]).astype(np.int64)
+        if starts[-1] == n:  # the chunk ends with '\n'
             starts, ends = starts[:-1], ends[:-1]
-        self.unterminated = final and len(starts) > 0 and ends[-1] == len(arr)
+        self.unterminated = final and len(starts) > 0 and ends[-1] == n
         nonempty = ends > starts
         cr = np.zeros(len(ends), np.bool_)
         cr[nonempty] = arr[ends[nonempty] - 1] == 13
         ends = ends - cr
-        self.starts, self.ends = starts, ends
-        self.tabs = np.flatnonzero(arr == 9).astype(np.int64)
-        self.ti = np.searchsorted(self.tabs, starts)
-        self.ntab = np.searchsorted(self.tabs, ends) - self.ti
+        self.starts, self.ends, self.size = starts, ends, n
         self.last = len(starts) - 1 if self.unterminated else -1
+        self.tabs = np.empty(0, np.int64)
+        self.ti = self.ntab = np.zeros(len(starts), np.int64)
+
+    def index_tabs(self, rows: I64) -> None:
+        """Find the tabs of these lines (all of the chunk's when they are most of it)."""
+        s, e = self.starts[rows], self.ends[rows]
+        lengths = e - s
+        total = int(lengths.sum())
+        if total * 4 > self.size:
+            self.tabs = np.flatnonzero(self.arr[: self.size] == 9).astype(np.int64)
+        else:
+            base = np.repeat(s - (np.cumsum(lengths) - lengths), lengths)
+            positions = base + np.arange(total)
+            self.tabs = positions[self.arr[positions] == 9]
+        self.ti = np.searchsorted(self.tabs, self.starts)
+        self.ntab = np.searchsorted(self.tabs, self.ends) - self.ti
 
     def field(self, rows: I64, j: int) -> tuple[I64, I64]:
         """[a, b) of field j (1 = the first after the record name) of rows having > j-1 tabs."""
@@ -134,7 +152,7 @@ class _Lines:
 
     def equals(self, a: I64, b: I64, word: bytes) -> BOOLS:
         ok = (b - a) == len(word)
-        rows = window(self.arr, len(word))[np.minimum(a, len(self.arr) - len(word))]
+        rows = window(self.arr, len(word))[a]
         return ok & (rows == np.frombuffer(word, np.uint8)).all(axis=1)
 
 
@@ -148,6 +166,25 @@ _KINDS = (
     (ERROR, b"ERROR"),
 )
 BAD_UTF8 = -2
+MALFORMED = -3  # a REQUEST key slice without the tab between group path and name
+Columns = tuple[np.ndarray, ...]
+
+
+def _without(rows: I64, done: I64) -> I64:
+    """`rows` minus `done` (both sorted)."""
+    if len(done) == 0:
+        return rows
+    return rows[~np.isin(rows, done, assume_unique=True)]
+
+
+def _join(fast: Columns | None, slow: Columns) -> Columns:
+    """Fast and general-path records of one type, in line order, without the row column."""
+    if fast is None or len(fast[0]) == 0:
+        return slow[1:]
+    if len(slow[0]) == 0:
+        return fast[1:]
+    order = np.argsort(np.concatenate([fast[0], slow[0]]), kind="stable")
+    return tuple(np.concatenate([f, s])[order] for f, s in zip(fast[1:], slow[1:], strict=True))
 
 
 class TextDecoder:
@@ -167,42 +204,85 @@ class TextDecoder:
         self._last_bad = False
 
     def _make_key(self, text: str) -> int:
-        groups, _, name = text.partition("\t")
+        groups, tab, name = text.partition("\t")
+        if not tab:
+            return MALFORMED
         return self.strings.request_keys.intern(
             request_key(groups.split(",") if groups else [], name)
         )
 
     def decode(self, buf: bytes, *, final: bool) -> RecordBatch:
-        lines = self._lines = _Lines(np.frombuffer(buf, np.uint8), final)
+        lines = self._lines = _Lines(buf, final)
         self._last_bad = False
         kinds = self._kinds()
-        batch = RecordBatch(
-            *self._requests(np.flatnonzero(kinds == REQUEST)),
-            *self._groups(np.flatnonzero(kinds == GROUP)),
-            *self._users(np.flatnonzero(kinds == USER)),
-            *self._errors(np.flatnonzero(kinds == ERROR)),
-        )
+        rows = {kind: np.flatnonzero(kinds == kind) for kind in (REQUEST, GROUP, USER, ERROR)}
+        fast_req = fast_usr = fast_err = None
+        if not self.shift:  # the fast path knows the 3.4-3.12 shapes
+            fast_req = text_fast.requests(lines.arr, lines.starts, lines.ends, rows[REQUEST])
+            fast_usr = text_fast.users(lines.arr, lines.starts, lines.ends, rows[USER])
+            fast_err = text_fast.errors(lines.arr, lines.starts, lines.ends, rows[ERROR])
+            rows[REQUEST] = _without(rows[REQUEST], fast_req.rows)
+            rows[USER] = _without(rows[USER], fast_usr.rows)
+            rows[ERROR] = _without(rows[ERROR], fast_err.rows)
+        slow = np.concatenate(list(rows.values()))
+        if len(slow):
+            lines.index_tabs(np.sort(slow))
+        req = _join(self._fast_requests(fast_req), self._requests(rows[REQUEST]))
+        usr = _join(self._fast_users(fast_usr), self._users(rows[USER]))
+        err = _join(self._fast_errors(fast_err), self._errors(rows[ERROR]))
+        grp = self._groups(rows[GROUP])[1:]
         if lines.last >= 0 and (self._last_bad or kinds[lines.last] in (UNKNOWN, EMPTY)):
             self.skipped.add("truncated record")
-        return batch
+        return RecordBatch(*req, *grp, *usr, *err)
+
+    def _fast_requests(self, fast: text_fast.FastRequests | None) -> Columns | None:
+        if fast is None:
+            return None
+        ln = self._lines
+        key = intern_slices(ln.arr, fast.key_a, fast.key_b, self._key)
+        shaped = self._keep(fast.rows, key != MALFORMED, "malformed REQUEST")
+        good = shaped & self._keep(fast.rows, ~shaped | (key != BAD_UTF8), "invalid UTF-8")
+        keep = good & self._keep(fast.rows, ~good | (fast.end >= fast.start), "end before start")
+        message = np.full(int(np.count_nonzero(keep)), NO_MESSAGE, np.int32)  # " " or none
+        return (
+            fast.rows[keep],
+            key[keep].astype(np.int32),
+            fast.start[keep],
+            fast.end[keep],
+            fast.ok[keep],
+            message,
+        )
+
+    def _fast_users(self, fast: text_fast.FastUsers | None) -> Columns | None:
+        if fast is None:
+            return None
+        scen = intern_slices(self._lines.arr, fast.scen_a, fast.scen_b, self._scenario)
+        keep = self._keep(fast.rows, scen >= 0, "invalid UTF-8")
+        return fast.rows[keep], scen[keep].astype(np.int32), fast.start[keep], fast.at[keep]
+
+    def _fast_errors(self, fast: text_fast.FastErrors | None) -> Columns | None:
+        if fast is None:
+            return None
+        msg = intern_slices(self._lines.arr, fast.msg_a, fast.msg_b, self._err_message)
+        keep = self._keep(fast.rows, msg >= 0, "invalid UTF-8")
+        return fast.rows[keep], msg[keep].astype(np.int32), fast.at[keep]
 
     def _kinds(self) -> np.ndarray:
+        """Record type of each line, from its first 8 bytes (plus 2 for ASSERTION)."""
         ln = self._lines
         arr, starts = ln.arr, ln.starts
-        nonempty = ln.ends > starts
-        first_tab = ln.tabs[np.minimum(ln.ti, max(len(ln.tabs) - 1, 0))] if len(ln.tabs) else starts
-        head = np.where(ln.ntab > 0, first_tab - starts, ln.ends - starts)
-        kinds = np.where(nonempty, UNKNOWN, EMPTY).astype(np.int8)
-        first = arr[np.minimum(starts, len(arr) - 1)]
+        heads = np.ascontiguousarray(window(arr, 8)[starts]).view("<u8").reshape(-1)
+        kinds = np.where(ln.ends > starts, UNKNOWN, EMPTY).astype(np.int8)
         for kind, word in _KINDS:
-            cand = np.flatnonzero(nonempty & (head == len(word)) & (first == word[0]))
-            match = ln.equals(starts[cand], starts[cand] + len(word), word)
-            kinds[cand[match]] = kind
+            head = (word + b"\t")[:8]
+            mask = (1 << (8 * len(head))) - 1
+            hit = (heads & np.uint64(mask)) == np.uint64(int.from_bytes(head, "little"))
+            if kind == ASSERTION:
+                hit &= (arr[starts + 8] == ord("N")) & (arr[starts + 9] == 9)
+            kinds[hit & (kinds == UNKNOWN)] = kind
         not_last = np.arange(len(kinds)) != ln.last
-        self.skipped.add("empty line", int(np.count_nonzero((kinds == EMPTY) & not_last)))
-        self.skipped.add(
-            "unknown record type", int(np.count_nonzero((kinds == UNKNOWN) & not_last))
-        )
+        for kind, reason in ((EMPTY, "empty line"), (UNKNOWN, "unknown record type")):
+            self.skipped.add(reason, int(np.count_nonzero((kinds == kind) & not_last)))
         return kinds
 
     def _keep(self, rows: I64, good: BOOLS, reason: str) -> BOOLS:
@@ -221,7 +301,7 @@ class TextDecoder:
         ok = np.isin(self._lines.ntab[rows], tabs)
         return rows[self._keep(rows, ok, reason)]
 
-    def _requests(self, rows: I64) -> tuple[np.ndarray, ...]:
+    def _requests(self, rows: I64) -> Columns:
         ln, s = self._lines, self.shift
         r = self._shape(rows, (5 + s, 6 + s), "malformed REQUEST")
         ka, _ = ln.field(r, 1 + s)
@@ -231,7 +311,7 @@ class TextDecoder:
         ta, tb = ln.field(r, 5 + s)
         ok, ko = ln.equals(ta, tb, b"OK"), ln.equals(ta, tb, b"KO")
         keep = self._keep(r, v1 & v2 & (ok | ko), "malformed REQUEST")
-        key = intern_slices(ln.arr, ka[keep], kb[keep], self._key)
+        key = intern_slices(ln.arr, ka[keep], kb[keep], self._key)  # holds a tab: never MALFORMED
         r, start, end, ok, ko, tb = r[keep], start[keep], end[keep], ok[keep], ko[keep], tb[keep]
         has_msg = ln.ntab[r] == 6 + s
         ma = np.where(has_msg, tb + 1, ln.ends[r])
@@ -240,6 +320,7 @@ class TextDecoder:
         keep = self._keep(r, (key != BAD_UTF8) & (message != BAD_UTF8), "invalid UTF-8")
         keep &= self._keep(r, ~keep | (end >= start), "end before start")
         return (
+            r[keep],
             key[keep].astype(np.int32),
             start[keep],
             end[keep],
@@ -247,7 +328,7 @@ class TextDecoder:
             message[keep].astype(np.int32),
         )
 
-    def _groups(self, rows: I64) -> tuple[np.ndarray, ...]:
+    def _groups(self, rows: I64) -> Columns:
         ln, s = self._lines, self.shift
         r = self._shape(rows, (5 + s,), "malformed GROUP")
         pa, pb = ln.field(r, 1 + s)
@@ -261,9 +342,9 @@ class TextDecoder:
         r, start, end, cum, ok = r[keep], start[keep], end[keep], cum[keep], ok[keep]
         keep = self._keep(r, path != BAD_UTF8, "invalid UTF-8")
         keep &= self._keep(r, ~keep | (end >= start), "end before start")
-        return path[keep].astype(np.int32), start[keep], end[keep], cum[keep], ok[keep]
+        return r[keep], path[keep].astype(np.int32), start[keep], end[keep], cum[keep], ok[keep]
 
-    def _users(self, rows: I64) -> tuple[np.ndarray, ...]:
+    def _users(self, rows: I64) -> Columns:
         ln, s = self._lines, self.shift
         r = self._shape(rows, (3 + 2 * s,), "malformed USER")
         sa, sb = ln.field(r, 1)
@@ -281,9 +362,9 @@ class TextDecoder:
         scen = intern_slices(ln.arr, sa[keep], sb[keep], self._scenario)
         r, is_start, at = r[keep], is_start[keep], at[keep]
         keep = self._keep(r, scen != BAD_UTF8, "invalid UTF-8")
-        return scen[keep].astype(np.int32), is_start[keep], at[keep]
+        return r[keep], scen[keep].astype(np.int32), is_start[keep], at[keep]
 
-    def _errors(self, rows: I64) -> tuple[np.ndarray, ...]:
+    def _errors(self, rows: I64) -> Columns:
         ln = self._lines
         r = rows[self._keep(rows, ln.ntab[rows] >= 2, "malformed ERROR")]
         ti, nt = ln.ti[r], ln.ntab[r]
@@ -293,7 +374,7 @@ class TextDecoder:
         r, at, last_tab = r[keep], at[keep], last_tab[keep]
         message = intern_slices(ln.arr, ln.tabs[ln.ti[r]] + 1, last_tab, self._err_message)
         keep = self._keep(r, message != BAD_UTF8, "invalid UTF-8")
-        return message[keep].astype(np.int32), at[keep]
+        return r[keep], message[keep].astype(np.int32), at[keep]
 
 
 def _resolver(convert: Callable[[str], int]) -> Callable[[bytes], int]:

@@ -1,0 +1,133 @@
+"""The fast path of the text parser: the common record shapes of the 3.4-3.12 layout.
+
+Nearly every line Gatling writes ends in a fixed-width tail: 13-digit epoch-ms times, "OK"/"KO",
+" " for no message. Such tails are checked and decoded for all lines at once with 8-byte words
+(SWAR: digits checked and converted inside uint64s), with no tab search; the string before the
+tail is a known slice. Lines of any other shape (KO messages, other widths, GROUP records, the
+3.0-3.3 layout) go to the general parser.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from gatling_common.results.columnar import BOOLS, U8
+from gatling_common.results.records import I64
+
+U64 = npt.NDArray[np.uint64]
+_ONES = 0x0101010101010101
+
+
+def words(arr: U8) -> U64:
+    """words[p] = the 8 bytes arr[p:p+8] as a little-endian uint64 (an overlapping view)."""
+    return np.ndarray((len(arr) - 7,), np.uint64, arr, 0, (1,))  # type: ignore[call-overload]
+
+
+def _c(value: int) -> np.uint64:
+    return np.uint64(value & 0xFFFFFFFFFFFFFFFF)
+
+
+def _text(word: bytes) -> tuple[np.uint64, np.uint64]:
+    """(mask, value) matching `word` (up to 8 bytes) at the start of a loaded word."""
+    return _c((1 << (8 * len(word))) - 1), _c(int.from_bytes(word, "little"))
+
+
+def _is(w: U64, word: bytes) -> BOOLS:
+    mask, value = _text(word)
+    return np.asarray((w & mask) == value)
+
+
+def _digits8(x: U64) -> tuple[I64, BOOLS]:
+    """8 ASCII digits (first digit in the lowest byte): their value, and whether all are digits."""
+    high = _c(0xF0 * _ONES)
+    valid = ((x & high) == _c(0x30 * _ONES)) & (((x + _c(0x06 * _ONES)) & high) == _c(0x30 * _ONES))
+    v = ((x & _c(0x0F * _ONES)) * _c(2561)) >> _c(8)
+    v = ((v & _c(0x00FF00FF00FF00FF)) * _c(6553601)) >> _c(16)
+    v = ((v & _c(0x0000FFFF0000FFFF)) * _c(42949672960001)) >> _c(32)
+    return v.astype(np.int64), np.asarray(valid)
+
+
+def number13(w: U64, p: I64) -> tuple[I64, BOOLS]:
+    """The 13-digit numbers starting at positions p (p >= 3)."""
+    keep_high = _c(~0xFFFFFF)
+    head, ok1 = _digits8((w[p - 3] & keep_high) | _c(0x303030))  # 3 filler zeros + 5 digits
+    tail, ok2 = _digits8(w[p + 5])
+    return head * 100_000_000 + tail, ok1 & ok2
+
+
+@dataclass
+class FastRequests:
+    rows: I64
+    key_a: I64
+    key_b: I64
+    start: I64
+    end: I64
+    ok: BOOLS
+
+
+def requests(arr: U8, starts: I64, ends: I64, rows: I64) -> FastRequests:
+    """REQUEST lines ending "\\t<start>\\t<end>\\tOK|KO" with "\\t " or nothing after.
+
+    The key slice is "groups\\tname" (after "REQUEST\\t").
+    """
+    w = words(arr)
+    parts: list[tuple[I64, I64, I64, I64, I64, BOOLS]] = []
+    for tail, width in ((b"\t ", 33), (b"", 31)):
+        s, e = starts[rows], ends[rows]
+        f = e - width
+        fits = f >= s + 9  # room for "REQUEST\t" and the tab between group path and name
+        f = np.where(fits, f, 9)
+        status = w[f + 28]
+        ok = _is(status, b"\tOK" + tail)
+        hit = fits & (ok | _is(status, b"\tKO" + tail)) & (arr[f] == 9) & (arr[f + 14] == 9)
+        start, v1 = number13(w, f + 1)
+        end, v2 = number13(w, f + 15)
+        hit &= v1 & v2
+        parts.append((rows[hit], s[hit] + 8, f[hit], start[hit], end[hit], ok[hit]))
+        rows = rows[~hit]
+    order = np.argsort(np.concatenate([parts[0][0], parts[1][0]]), kind="stable")
+    cols = [np.concatenate([a, b])[order] for a, b in zip(parts[0], parts[1], strict=True)]
+    return FastRequests(*cols)
+
+
+@dataclass
+class FastUsers:
+    rows: I64
+    scen_a: I64
+    scen_b: I64
+    start: BOOLS
+    at: I64
+
+
+def users(arr: U8, starts: I64, ends: I64, rows: I64) -> FastUsers:
+    """USER lines "USER\\t<scenario>\\tSTART|END\\t<13 digits>"."""
+    w = words(arr)
+    s, e = starts[rows], ends[rows]
+    f_start, f_end = e - 20, e - 18
+    is_start = (f_start >= s + 5) & _is(w[np.maximum(f_start, 0)], b"\tSTART\t")
+    is_end = ~is_start & (f_end >= s + 5) & _is(w[np.maximum(f_end, 0)], b"\tEND\t")
+    at, valid = number13(w, np.maximum(e - 13, 3))
+    hit = (is_start | is_end) & valid
+    scen_b = np.where(is_start, f_start, f_end)
+    return FastUsers(rows[hit], s[hit] + 5, scen_b[hit], is_start[hit], at[hit])
+
+
+@dataclass
+class FastErrors:
+    rows: I64
+    msg_a: I64
+    msg_b: I64
+    at: I64
+
+
+def errors(arr: U8, starts: I64, ends: I64, rows: I64) -> FastErrors:
+    """ERROR lines "ERROR\\t<message>\\t<13 digits>"."""
+    w = words(arr)
+    s, e = starts[rows], ends[rows]
+    f = e - 14
+    at, valid = number13(w, np.maximum(f + 1, 3))
+    hit = (f >= s + 6) & (arr[np.maximum(f, 0)] == 9) & valid
+    return FastErrors(rows[hit], s[hit] + 6, f[hit], at[hit])
