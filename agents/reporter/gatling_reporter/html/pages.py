@@ -86,6 +86,7 @@ def finish_report(
     """Evaluate `assertions`, add them to summary.json, write the JUnit file and the pages."""
     results = evaluate(assertions, RunStatsSource(stats))
     summary["thresholds"] = [r.to_json() for r in results]
+    output.mkdir(parents=True, exist_ok=True)
     summary_path = output / "summary.json"
     summary_path.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", "utf-8")
     if junit is not None:
