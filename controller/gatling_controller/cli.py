@@ -190,8 +190,9 @@ def _api_client(kubeconfig: Path | None, workers: int) -> client.ApiClient:
                 config.load_kube_config(client_configuration=configuration)
         else:
             config.load_kube_config(str(kubeconfig), client_configuration=configuration)
-    except (config.ConfigException, OSError) as exc:
-        raise InputError(f"kubeconfig {kubeconfig or '~/.kube/config'}: {exc}") from None
+    except Exception as exc:  # the loader raises YAML, key and type errors as well as its own
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise InputError(f"kubeconfig {kubeconfig or '~/.kube/config'}: {first_line}") from None
     # Workers, two watches and a resync share the pool; a small pool would serialize them.
     configuration.connection_pool_maxsize = workers + 4
     return client.ApiClient(configuration)
