@@ -21,6 +21,11 @@ POD_INFO_DIR = "/etc/pod-info"
 GATLING_CONF_DIR = "/opt/gatling/conf"
 RESULTS_VOLUME = "results-data-volume"
 LOCAL_STORAGE_VOLUME = "local-storage"
+GO_AZURE_ENV = {
+    "AZUREBLOB_ACCOUNT": "AZURE_STORAGE_ACCOUNT",
+    "AZUREBLOB_KEY": "AZURE_STORAGE_KEY",
+    "AZUREBLOB_SAS_URL": "AZURE_STORAGE_ACCOUNT_URL",  # a SAS URL is an account URL with a token
+}
 
 
 @dataclass(frozen=True)
@@ -318,6 +323,11 @@ def _storage_env(gatling: Gatling) -> list[Json]:
     if st is None:
         return []
     env = list(st.env)
+    names = {item.get("name") for item in env}
+    for item in st.env:  # the Go operator's rclone variables, under our storage layer's names
+        ours = GO_AZURE_ENV.get(str(item.get("name")))
+        if ours and ours not in names:
+            env.append({**item, "name": ours})
     if st.region:
         env += [_env("AWS_REGION", st.region), _env("AWS_DEFAULT_REGION", st.region)]
     return env

@@ -142,3 +142,23 @@ def test_invalid_specs_are_named() -> None:
         parse_gatling(raw)
     with pytest.raises(InputError, match=r"provider local needs an absolute path"):
         parse_gatling(cr(MINIMAL, cloudStorageSpec={"provider": "local", "bucket": "rel"}))
+
+
+def test_go_operator_azure_variables_reach_our_storage_layer() -> None:
+    secret = {"secretKeyRef": {"name": "az", "key": "key"}}
+    storage = {
+        "provider": "azure",
+        "bucket": "c",
+        "env": [
+            {"name": "AZUREBLOB_ACCOUNT", "value": "acct"},
+            {"name": "AZUREBLOB_KEY", "valueFrom": secret},
+        ],
+    }
+    gatling = parse_gatling(cr(MINIMAL, generateReport=True, cloudStorageSpec=storage))
+    transferer = build_runner_job(gatling, SETTINGS)["spec"]["template"]["spec"]["containers"][1]
+    assert transferer["env"][:4] == [
+        {"name": "AZUREBLOB_ACCOUNT", "value": "acct"},
+        {"name": "AZUREBLOB_KEY", "valueFrom": secret},
+        {"name": "AZURE_STORAGE_ACCOUNT", "value": "acct"},
+        {"name": "AZURE_STORAGE_KEY", "valueFrom": secret},
+    ]
