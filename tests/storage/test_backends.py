@@ -147,7 +147,7 @@ def test_missing_bucket_names_the_bucket(storage_target: Target, tmp_path: Path)
     with pytest.raises(NotFoundError, match=missing):
         store.download_file("pod.log", tmp_path / "out")
     if storage_target.backend != "local":  # a local bucket is a folder we create
-        with pytest.raises(NotFoundError, match=rf"bucket '{missing}' does not exist"):
+        with pytest.raises(NotFoundError, match=rf"(bucket|container) '{missing}' does not exist"):
             store.upload_file(src, "pod.log")
 
 

@@ -348,7 +348,7 @@ BACKEND_FIXTURES = {
 }
 
 
-@pytest.fixture(params=["local", "s3"])  # gcs, azure: next commit
+@pytest.fixture(params=list(BACKEND_FIXTURES))
 def storage_target(request: pytest.FixtureRequest) -> Target:
     """A fresh bucket on each backend in turn (starts only the emulators that run)."""
     target: Target = request.getfixturevalue(BACKEND_FIXTURES[request.param])

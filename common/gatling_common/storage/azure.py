@@ -1,0 +1,352 @@
+"""Azure Blob Storage through azure-storage-blob.
+
+Credentials, first match wins: a connection string; an account URL plus account key; an account
+URL carrying a SAS token (`...?sv=...&sig=...`); an account URL alone with DefaultAzureCredential
+(environment, AKS workload identity, managed identity, Azure CLI).
+
+Integrity: the file's MD5 is computed first and sent as the blob's Content-MD5 (the service checks
+it on a single-shot upload and keeps it for later downloads); every block also carries its own
+MD5 (`validate_content`), checked on arrival. The upload is reported done only when the blob's
+size and stored MD5 (re-read from the service) match the local file.
+
+Which layer retries what: azure-core retries one HTTP request at most `_SDK_RETRIES` more times;
+`retry_call` retries the whole operation `settings.retry.attempts` times.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote, urlsplit
+
+from azure.core.exceptions import (
+    AzureError,
+    ClientAuthenticationError,
+    HttpResponseError,
+    ServiceRequestError,
+    ServiceResponseError,
+)
+from azure.storage.blob import BlobServiceClient, ContainerClient, ContentSettings
+
+from gatling_common.retry import retry_call
+from gatling_common.storage.base import (
+    NotFoundError,
+    ObjectInfo,
+    PermanentStorageError,
+    Progress,
+    RetryableStorageError,
+    Storage,
+    StorageError,
+    StorageSettings,
+    source_size,
+    validate_metadata,
+)
+from gatling_common.storage.location import Location
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+_SDK_RETRIES = 1  # extra tries of one HTTP request inside one operation attempt
+_MAX_BLOCK = 4000 * 1024 * 1024  # the service's block size limit
+_READ_BLOCK = 1024 * 1024
+_MISSING_CONTAINER = {"ContainerNotFound"}
+_DENIED = {
+    "AuthenticationFailed",
+    "AuthorizationFailure",
+    "AuthorizationPermissionMismatch",
+    "InsufficientAccountPermissions",
+    "AccountIsDisabled",
+}
+_BUSY = {"ServerBusy", "OperationTimedOut", "InternalError"}
+
+
+class AzureStorage(Storage):
+    def __init__(self, location: Location, settings: StorageSettings) -> None:
+        super().__init__(location, settings)
+        self._service_cache: BlobServiceClient | None = None
+
+    @property
+    def _service(self) -> BlobServiceClient:
+        if self._service_cache is None:
+            try:
+                self._service_cache = _make_service(self.settings)
+            except (ValueError, AzureError) as exc:
+                raise self._translate(exc) from exc
+        return self._service_cache
+
+    @property
+    def _container(self) -> ContainerClient:
+        return self._service.get_container_client(self.location.bucket)
+
+    def _retry(self, what: str, name: str, fn: Callable[[], T]) -> T:
+        def attempt() -> T:
+            try:
+                return fn()
+            except StorageError:
+                raise
+            except AzureError as exc:
+                raise self._translate(exc, name) from exc
+
+        return retry_call(attempt, what=what, policy=self.settings.retry, log=log)
+
+    def upload_file(
+        self,
+        path: Path,
+        name: str,
+        *,
+        content_type: str | None = None,
+        content_encoding: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        progress: Progress | None = None,
+    ) -> ObjectInfo:
+        where = self.describe(name)
+        meta = validate_metadata(metadata or {}, where)
+        size = source_size(path, where)
+        md5 = _md5(path)
+        settings = ContentSettings(
+            content_type=content_type or "application/octet-stream",
+            content_encoding=content_encoding,
+            content_md5=bytearray(md5),
+        )
+        blob = self._container.get_blob_client(self.location.key(name))
+        hook = _progress_hook(progress)
+
+        def put_and_verify() -> ObjectInfo:
+            with path.open("rb") as fh:
+                blob.upload_blob(
+                    fh,
+                    length=size,
+                    overwrite=True,
+                    metadata=meta,
+                    content_settings=settings,
+                    validate_content="md5",
+                    max_concurrency=self.settings.max_concurrency,
+                    progress_hook=hook(),
+                )
+            props = blob.get_blob_properties()
+            stored = props.content_settings.content_md5
+            if props.size != size:
+                raise PermanentStorageError(
+                    f"{where}: uploaded {size} bytes but the store holds {props.size}"
+                )
+            if stored is not None and bytes(stored) != md5:
+                raise RetryableStorageError(
+                    f"{where}: MD5 mismatch after upload (local {_b64(md5)}, "
+                    f"store {_b64(bytes(stored))})"
+                )
+            return _info(name, props)
+
+        return self._retry(f"upload {where}", name, put_and_verify)
+
+    def download_file(self, name: str, path: Path, *, progress: Progress | None = None) -> None:
+        blob = self._container.get_blob_client(self.location.key(name))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        hook = _progress_hook(progress)
+
+        def fetch() -> None:
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    # decompress=False: the stored bytes, gzip stays gzip. No validate_content:
+                    # with decompress=False the SDK's per-range check eats the body (an empty
+                    # file, no error); the whole file is checked below instead.
+                    stream = blob.download_blob(
+                        max_concurrency=self.settings.max_concurrency,
+                        decompress=False,
+                        progress_hook=hook(),
+                    )
+                    stream.readinto(fh)
+                self._check_download(name, Path(tmp), stream.properties)
+                os.replace(tmp, path)
+            finally:
+                Path(tmp).unlink(missing_ok=True)
+
+        self._retry(f"download {self.describe(name)}", name, fetch)
+
+    def _check_download(self, name: str, tmp: Path, props: Any) -> None:
+        """Size and, when the blob has one, Content-MD5 of what landed on disk."""
+        got = tmp.stat().st_size
+        if got != props.size:
+            raise RetryableStorageError(
+                f"{self.describe(name)}: downloaded {got} bytes of {props.size}"
+            )
+        stored = props.content_settings.content_md5
+        if stored and _md5(tmp) != bytes(stored):
+            raise RetryableStorageError(f"{self.describe(name)}: MD5 mismatch after download")
+
+    def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        base = self.location.key(prefix) if prefix else self.location.prefix
+        key_prefix = f"{base}/" if base else None
+        strip = len(self.location.prefix) + 1 if self.location.prefix else 0
+        blobs = self._retry(
+            f"list {self.describe(prefix)}",
+            prefix,
+            lambda: list(self._container.list_blobs(name_starts_with=key_prefix)),
+        )
+        for blob in blobs:
+            yield ObjectInfo(blob.name[strip:], int(blob.size))
+
+    def head(self, name: str) -> ObjectInfo:
+        blob = self._container.get_blob_client(self.location.key(name))
+        props = self._retry(f"head {self.describe(name)}", name, blob.get_blob_properties)
+        return _info(name, props)
+
+    def public_url(self, name: str) -> str:
+        # The service URL without its query: a SAS token is a credential, never part of a link.
+        parts = urlsplit(self._public_base())
+        container = quote(self.location.bucket, safe="")
+        key = quote(self.location.key(name), safe="/~")
+        return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}/{container}/{key}"
+
+    def _public_base(self) -> str:
+        if self.settings.azure_account_url:
+            return self.settings.azure_account_url
+        return str(self._service.url)
+
+    # --- errors -------------------------------------------------------------------------------
+
+    def _translate(self, exc: BaseException, name: str = "") -> StorageError:
+        """Map one Azure SDK exception to our hierarchy; never includes keys or SAS tokens."""
+        where = self.describe(name)
+        container = self.location.bucket
+        if isinstance(exc, HttpResponseError) and exc.status_code:
+            status = int(exc.status_code)
+            code = str(getattr(exc, "error_code", None) or "")
+            cause = f"{code or 'HTTP'} {status}"
+            if code in _MISSING_CONTAINER:
+                return NotFoundError(f"container '{container}' does not exist ({where})")
+            if status == 404:
+                return self._missing(name, where)
+            if code in _DENIED or status in (401, 403):
+                return PermanentStorageError(
+                    f"access to container '{container}' denied ({cause}; {where})"
+                )
+            if code in _BUSY or status in (408, 429) or status >= 500:
+                return RetryableStorageError(
+                    f"{where}: {cause}", retry_after=_retry_after(exc.response)
+                )
+            return PermanentStorageError(f"{where}: {cause}")
+        if isinstance(exc, ClientAuthenticationError):  # token credentials, before any request
+            return PermanentStorageError(
+                f"no usable Azure credentials for container '{container}' "
+                f"({type(exc).__name__}; {where})"
+            )
+        if isinstance(exc, ServiceRequestError):  # nothing sent: refused, DNS, TLS
+            endpoint = urlsplit(self._public_base()).netloc
+            return RetryableStorageError(
+                f"cannot reach the Azure endpoint {endpoint} for container '{container}' "
+                f"({_reason(exc)}; {where})"
+            )
+        if isinstance(exc, ServiceResponseError):  # reset or cut off mid-response
+            return RetryableStorageError(f"{where}: connection failed ({_reason(exc)})")
+        if isinstance(exc, ValueError):
+            return PermanentStorageError(
+                f"Azure settings for container '{container}' are not usable "
+                f"({type(exc).__name__}; {where})"
+            )
+        return PermanentStorageError(f"{where}: {type(exc).__name__}")
+
+    def _missing(self, name: str, where: str) -> NotFoundError:
+        """A bare 404 (HEAD has no body): tell a missing container from a missing blob."""
+        try:
+            if not self._container.exists():
+                return NotFoundError(f"container '{self.location.bucket}' does not exist ({where})")
+        except AzureError:
+            pass
+        return NotFoundError(f"no such object {where}")
+
+
+def _make_service(settings: StorageSettings) -> BlobServiceClient:
+    options: dict[str, Any] = {
+        "retry_total": _SDK_RETRIES,
+        "max_single_put_size": settings.multipart_threshold,
+        "max_block_size": min(settings.chunk_size, _MAX_BLOCK),
+        "connection_timeout": 10,
+        "read_timeout": 120,
+    }
+    if settings.azure_connection_string:
+        return BlobServiceClient.from_connection_string(settings.azure_connection_string, **options)
+    url = settings.azure_account_url
+    if not url:
+        raise ValueError("Azure needs a connection string or an account URL")
+    if settings.azure_account_key:
+        from azure.core.credentials import AzureNamedKeyCredential
+
+        credential = AzureNamedKeyCredential(_account_name(url), settings.azure_account_key)
+        return BlobServiceClient(url, credential=credential, **options)
+    if "sig=" in (urlsplit(url).query or ""):
+        return BlobServiceClient(url, **options)  # SAS token in the URL
+    from azure.identity import DefaultAzureCredential
+
+    return BlobServiceClient(url, credential=DefaultAzureCredential(), **options)
+
+
+def _account_name(url: str) -> str:
+    """`acct` from https://acct.blob.core.windows.net or http://127.0.0.1:10000/acct (Azurite)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if host.replace(".", "").isdigit() or host == "localhost":
+        return parts.path.strip("/").split("/")[0]
+    return host.split(".")[0]
+
+
+def _info(name: str, props: Any) -> ObjectInfo:
+    content = props.content_settings
+    return ObjectInfo(
+        name,
+        int(props.size),
+        dict(props.metadata or {}),
+        content_type=content.content_type,
+        content_encoding=content.content_encoding,
+    )
+
+
+def _progress_hook(progress: Progress | None) -> Callable[[], Callable[[int, int | None], None]]:
+    """The SDK reports bytes done so far; our callback wants bytes per step (fresh per attempt)."""
+
+    def make() -> Callable[[int, int | None], None]:
+        done = 0
+
+        def hook(current: int, total: int | None) -> None:
+            nonlocal done
+            if progress and current > done:
+                progress(current - done)
+            done = max(done, current)
+
+        return hook
+
+    return make
+
+
+def _retry_after(response: Any) -> float | None:
+    value = getattr(response, "headers", {}).get("Retry-After") if response else None
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc)
+    for marker in ("Connection refused", "Name or service not known", "Connection reset"):
+        if marker in text:
+            return marker
+    return type(exc).__name__
+
+
+def _md5(path: Path) -> bytes:
+    digest = hashlib.md5(usedforsecurity=False)
+    with path.open("rb") as fh:
+        while block := fh.read(_READ_BLOCK):
+            digest.update(block)
+    return digest.digest()
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
