@@ -14,6 +14,7 @@ import argparse
 import resource
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from gatling_common.results.generate import RunSpec, write_binary_log, write_text_log
@@ -51,10 +52,16 @@ def baseline(path: Path) -> int:
     return n - 1  # the RUN line
 
 
-def timed(fn, path: Path) -> tuple[int, float]:  # type: ignore[no-untyped-def]
+def timed(fn: Callable[[Path], int], path: Path) -> tuple[int, float]:
     start = time.perf_counter()
     n = fn(path)
     return n, time.perf_counter() - start
+
+
+def best_of(runs: int, fn: Callable[[Path], int], path: Path) -> tuple[int, float]:
+    """The fastest of a few runs: the machine is shared, the minimum is the least disturbed."""
+    results = [timed(fn, path) for _ in range(runs)]
+    return results[0][0], min(t for _, t in results)
 
 
 def main() -> None:
@@ -72,9 +79,10 @@ def main() -> None:
             spec = RunSpec(requests=size, seed=7)
             text = write_text_log(Path(tmp) / "text.log", spec)
             binary = write_binary_log(Path(tmp) / "binary.log", spec)
-            base_n, base_t = timed(baseline, text)
+            runs = 3 if size <= 2_000_000 else 1
+            base_n, base_t = best_of(runs, baseline, text)
             for kind, path in (("text", text), ("binary", binary)):
-                n, t = timed(read_all, path)
+                n, t = best_of(runs, read_all, path)
                 assert n == base_n, (n, base_n)
                 print(
                     f"{size:>10} {kind:>7} {n:>10} {n / t:>12,.0f} {base_n / base_t:>15,.0f} "

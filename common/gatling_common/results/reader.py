@@ -21,6 +21,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO, cast
 
+import numpy as np
+
 from gatling_common.errors import InputError
 from gatling_common.results.binary_reader import (
     BinaryDecoder,
@@ -30,7 +32,7 @@ from gatling_common.results.binary_reader import (
     read_header,
 )
 from gatling_common.results.records import FileStrings, RecordBatch, RunInfo, SkipCounter
-from gatling_common.results.text_reader import TextDecoder, read_preamble
+from gatling_common.results.text_reader import PAD, TextDecoder, read_preamble
 
 DEFAULT_BATCH_RECORDS = 512 * 1024
 HEAD_BYTES = 1 << 20
@@ -108,21 +110,43 @@ class LogReader:
             yield from self._text_batches()
 
     def _text_batches(self) -> Iterator[RecordBatch]:
+        """Chunks of whole lines, each read straight into one padded array (one copy)."""
         decoder = TextDecoder(self.strings, self.skipped, self.info)
-        buf, self._head = self._head, b""
+        pending, self._head = self._head, b""
+        size = self._chunk_bytes
         while True:
-            if not self._eof and len(buf) < self._chunk_bytes:
-                buf += self._read(self._chunk_bytes - len(buf))
+            arr = np.empty(len(pending) + size + len(PAD), np.uint8)
+            arr[: len(pending)] = np.frombuffer(pending, np.uint8)
+            view = memoryview(arr.data)[len(pending) : len(pending) + size]
+            total = len(pending) + self._fill(view)
             if self._eof:
-                if buf:
-                    yield decoder.decode(buf, final=True)
+                arr[total : total + len(PAD)] = 0
+                if total:
+                    yield decoder.decode_array(arr, total, final=True)
                 return
-            cut = buf.rfind(b"\n") + 1
-            if cut == 0:  # one line longer than a chunk: read on
-                buf += self._read(self._chunk_bytes)
+            tail = arr[max(0, total - (1 << 20)) : total]
+            newlines = np.flatnonzero(tail == 10)
+            if len(newlines) == 0:  # a line longer than 1 MB: read on with a bigger chunk
+                pending, size = arr[:total].tobytes(), size * 2
                 continue
-            yield decoder.decode(buf[:cut], final=False)
-            buf = buf[cut:]
+            end = total - len(tail) + int(newlines[-1]) + 1
+            pending = arr[end:total].tobytes()
+            arr[end : end + len(PAD)] = 0
+            yield decoder.decode_array(arr, end, final=False)
+
+    def _fill(self, target: memoryview) -> int:
+        """Read into target until it is full or the data ends; the number of bytes read."""
+        got = 0
+        while got < len(target) and not self._eof:
+            try:  # readinto1: a cut gzip stream raises after giving what it could decompress
+                n = cast(io.BufferedIOBase, self._stream).readinto1(target[got:])
+            except (EOFError, gzip.BadGzipFile, zlib.error):
+                self.skipped.add("truncated gzip stream")
+                n = 0
+            if not n:
+                self._eof = True
+            got += n
+        return got
 
     def _binary_batches(self) -> Iterator[RecordBatch]:
         decoder = BinaryDecoder(self.strings, self.skipped, self.info)

@@ -23,7 +23,7 @@ _ONES = 0x0101010101010101
 
 def words(arr: U8) -> U64:
     """words[p] = the 8 bytes arr[p:p+8] as a little-endian uint64 (an overlapping view)."""
-    return np.ndarray((len(arr) - 7,), np.uint64, arr, 0, (1,))  # type: ignore[call-overload]
+    return np.ndarray((len(arr) - 7,), np.uint64, arr, 0, (1,))
 
 
 def _c(value: int) -> np.uint64:
@@ -131,3 +131,37 @@ def errors(arr: U8, starts: I64, ends: I64, rows: I64) -> FastErrors:
     at, valid = number13(w, np.maximum(f + 1, 3))
     hit = (f >= s + 6) & (arr[np.maximum(f, 0)] == 9) & valid
     return FastErrors(rows[hit], s[hit] + 6, f[hit], at[hit])
+
+
+@dataclass
+class FastGroups:
+    rows: I64
+    path_a: I64
+    path_b: I64
+    start: I64
+    end: I64
+    cumulated: I64
+    ok: BOOLS
+
+
+def groups(arr: U8, starts: I64, ends: I64, rows: I64) -> FastGroups:
+    """GROUP lines "GROUP\t<path>\t<start>\t<end>\t<cumulated, 1-8 digits>\tOK|KO"."""
+    w = words(arr)
+    s, e = starts[rows], ends[rows]
+    tail = w[np.maximum(e - 3, 0)]
+    ok = _is(tail, b"\tOK")
+    hit = (e - s >= 44) & (ok | _is(tail, b"\tKO"))
+    width = np.zeros(len(rows), np.int64)  # digits of the cumulated time
+    for k in range(8, 0, -1):
+        width[hit & (arr[np.maximum(e - 4 - k, 0)] == 9)] = k
+    hit &= width > 0
+    f = np.where(hit, e - 32 - width, 9)
+    hit &= (f >= s + 6) & (arr[f] == 9) & (arr[f + 14] == 9)
+    start, v1 = number13(w, f + 1)
+    end, v2 = number13(w, f + 15)
+    low_bytes = (8 - np.maximum(width, 1)).astype(np.uint64) * np.uint64(8)
+    filler = (np.uint64(1) << low_bytes) - np.uint64(1)  # bytes before the cumulated digits
+    raw = w[np.maximum(e - 11, 0)]
+    cumulated, v3 = _digits8((raw & ~filler) | (_c(0x30 * _ONES) & filler))
+    hit &= v1 & v2 & v3
+    return FastGroups(rows[hit], s[hit] + 6, f[hit], start[hit], end[hit], cumulated[hit], ok[hit])

@@ -23,7 +23,7 @@ import numpy as np
 
 from gatling_common.errors import InputError
 from gatling_common.results import text_fast
-from gatling_common.results.columnar import BOOLS, intern_slices, parse_ints, window
+from gatling_common.results.columnar import BOOLS, U8, intern_slices, parse_ints, window
 from gatling_common.results.records import (
     I64,
     LAYOUT_TEXT_30,
@@ -110,9 +110,8 @@ PAD = bytes(64)  # zero bytes after a chunk, so fixed-width gathers never run of
 class _Lines:
     """Line positions of one chunk; tab positions only for the lines that need them."""
 
-    def __init__(self, buf: bytes, final: bool) -> None:
-        n = len(buf)
-        self.arr = arr = np.frombuffer(buf + PAD, np.uint8)
+    def __init__(self, arr: U8, n: int, final: bool) -> None:
+        self.arr = arr  # n bytes of lines, then len(PAD) zero bytes
         nl = np.flatnonzero(arr[:n] == 10)
         starts = np.concatenate([[0], nl + 1]).astype(np.int64)
         ends = np.concatenate([nl, [n]]).astype(np.int64)
@@ -212,13 +211,20 @@ class TextDecoder:
         )
 
     def decode(self, buf: bytes, *, final: bool) -> RecordBatch:
-        lines = self._lines = _Lines(buf, final)
+        """Records of whole lines (the last may lack its '\\n' when `final`)."""
+        return self.decode_array(np.frombuffer(buf + PAD, np.uint8), len(buf), final=final)
+
+    def decode_array(self, arr: U8, n: int, *, final: bool) -> RecordBatch:
+        """Like decode, on arr[:n] followed by at least len(PAD) zero bytes (no copy)."""
+        lines = self._lines = _Lines(arr, n, final)
         self._last_bad = False
         kinds = self._kinds()
         rows = {kind: np.flatnonzero(kinds == kind) for kind in (REQUEST, GROUP, USER, ERROR)}
-        fast_req = fast_usr = fast_err = None
+        fast_req = fast_usr = fast_err = fast_grp = None
         if not self.shift:  # the fast path knows the 3.4-3.12 shapes
             fast_req = text_fast.requests(lines.arr, lines.starts, lines.ends, rows[REQUEST])
+            fast_grp = text_fast.groups(lines.arr, lines.starts, lines.ends, rows[GROUP])
+            rows[GROUP] = _without(rows[GROUP], fast_grp.rows)
             fast_usr = text_fast.users(lines.arr, lines.starts, lines.ends, rows[USER])
             fast_err = text_fast.errors(lines.arr, lines.starts, lines.ends, rows[ERROR])
             rows[REQUEST] = _without(rows[REQUEST], fast_req.rows)
@@ -230,7 +236,7 @@ class TextDecoder:
         req = _join(self._fast_requests(fast_req), self._requests(rows[REQUEST]))
         usr = _join(self._fast_users(fast_usr), self._users(rows[USER]))
         err = _join(self._fast_errors(fast_err), self._errors(rows[ERROR]))
-        grp = self._groups(rows[GROUP])[1:]
+        grp = _join(self._fast_groups(fast_grp), self._groups(rows[GROUP]))
         if lines.last >= 0 and (self._last_bad or kinds[lines.last] in (UNKNOWN, EMPTY)):
             self.skipped.add("truncated record")
         return RecordBatch(*req, *grp, *usr, *err)
@@ -251,6 +257,21 @@ class TextDecoder:
             fast.end[keep],
             fast.ok[keep],
             message,
+        )
+
+    def _fast_groups(self, fast: text_fast.FastGroups | None) -> Columns | None:
+        if fast is None:
+            return None
+        path = intern_slices(self._lines.arr, fast.path_a, fast.path_b, self._path)
+        good = self._keep(fast.rows, path >= 0, "invalid UTF-8")
+        keep = good & self._keep(fast.rows, ~good | (fast.end >= fast.start), "end before start")
+        return (
+            fast.rows[keep],
+            path[keep].astype(np.int32),
+            fast.start[keep],
+            fast.end[keep],
+            fast.cumulated[keep],
+            fast.ok[keep],
         )
 
     def _fast_users(self, fast: text_fast.FastUsers | None) -> Columns | None:
