@@ -14,8 +14,8 @@ from gatling_transferer.transfer import run
 from tests.support.emulators import BACKEND_FIXTURES, Target
 from tests.transferer.support import LOG_310, TRANSFERER, write_log
 
-# Backends whose emulator fixtures and storage module exist; the others join as they land.
-BACKENDS = ["local", "s3"]
+# Every backend, each on its real emulator (tests/support/emulators.py).
+BACKENDS = ["local", "s3", "gcs", "azure"]
 
 
 @pytest.fixture(params=BACKENDS)

@@ -342,4 +342,7 @@ def test_help_lists_options_env_and_exit_codes() -> None:
     assert "GATLING_TRANSFERER_<OPTION>" in out
     assert "0  every log uploaded and verified; also when the run FAILED" in out
     assert "3  no COMPLETED or FAILED marker within --timeout" in out
-    assert "[default: /opt/gatling/results]" in " ".join(out.split())
+    flat = " ".join(out.split())
+    assert "[env var: GATLING_TRANSFERER_RESULTS_DIR; default: /opt/gatling/results]" in flat
+    for name in ("DESTINATION", "NAME", "TIMEOUT", "COMPRESS", "SHARD", "LOG_LEVEL"):
+        assert f"[env var: GATLING_TRANSFERER_{name}" in flat

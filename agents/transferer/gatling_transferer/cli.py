@@ -36,6 +36,7 @@ Exit codes:
 )
 @click.option(
     "--results-dir",
+    show_envvar=True,
     envvar=f"{ENV}RESULTS_DIR",
     type=click.Path(file_okay=False, path_type=Path),
     default=DEFAULT_RESULTS_DIR,
@@ -44,6 +45,7 @@ Exit codes:
 )
 @click.option(
     "--destination",
+    show_envvar=True,
     envvar=f"{ENV}DESTINATION",
     required=True,
     metavar="URL",
@@ -52,12 +54,14 @@ Exit codes:
 )
 @click.option(
     "--name",
+    show_envvar=True,
     envvar=f"{ENV}NAME",
     default=None,
     help="Object name: <name>.log (default: $HOSTNAME, i.e. the pod's name).",
 )
 @click.option(
     "--timeout",
+    show_envvar=True,
     envvar=f"{ENV}TIMEOUT",
     type=click.FloatRange(min=0, min_open=True),
     default=None,
@@ -66,6 +70,7 @@ Exit codes:
 )
 @click.option(
     "--compress",
+    show_envvar=True,
     envvar=f"{ENV}COMPRESS",
     type=click.Choice(COMPRESSIONS),
     default="none",
@@ -74,6 +79,7 @@ Exit codes:
 )
 @click.option(
     "--shard/--no-shard",
+    show_envvar=True,
     envvar=f"{ENV}SHARD",
     default=False,
     show_default=True,
@@ -82,6 +88,7 @@ Exit codes:
 )
 @click.option(
     "--log-level",
+    show_envvar=True,
     envvar=f"{ENV}LOG_LEVEL",
     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
     default="INFO",
@@ -101,8 +108,9 @@ def main(
 ) -> None:
     """Wait for the runner's marker, then upload every simulation.log to the run's location.
 
-    Every option is also an environment variable: GATLING_TRANSFERER_<OPTION> for the options
-    above (e.g. GATLING_TRANSFERER_DESTINATION), the usual SDK variables for the storage ones.
+    Every option is also an environment variable: GATLING_TRANSFERER_<OPTION> for the
+    transferer's own (e.g. GATLING_TRANSFERER_DESTINATION), the SDKs' usual variables for the
+    storage ones (AWS_ENDPOINT_URL, STORAGE_EMULATOR_HOST, AZURE_STORAGE_CONNECTION_STRING, ...).
     Prints the URL of each uploaded object on stdout; progress goes to stderr.
     """
     setup_logging(log_level)
