@@ -262,10 +262,10 @@ def test_groups_listed_only_with_requests_and_nested() -> None:
     assert list(tree["contents"]) == ["group_shop-2576150", "req_home-2255103"]
 
 
-def _random_records(seed: int, n: int, span_ms: int) -> Records:
+def _random_records(seed: int, n: int, span_ms: int, max_rt: int = 3000) -> Records:
     rng = np.random.default_rng(seed)
     starts = T0 + rng.integers(0, span_ms, n)
-    rts = rng.integers(0, 3000, n)
+    rts = rng.integers(0, max_rt, n)
     oks = rng.random(n) > 0.2
     keys = rng.integers(0, len(KEYS), n)
     reqs = [
@@ -320,3 +320,32 @@ def test_long_runs_get_at_most_1000_points_and_distribution_100_buckets() -> Non
     per_bucket_rate = node["requests"]["ok"]
     # rates are count / step rounded per bucket, so the sum is close to, not equal to, the count
     assert abs(sum(per_bucket_rate) * series["step_s"] - total_ok) <= 1000
+
+
+def test_busy_per_second_tables_coarsen_to_blocks_and_stay_mergeable() -> None:
+    r = _random_records(5, 4000, 300_000, max_rt=20)
+    exact = stats_of(r)
+    small = stats_of_batches([to_batch(r)], strings(), row_budget=2000)
+    res = small.resolution["req_ok_pct"]
+    assert 1 < res < 300 and len(small.tables["req_ok_pct"]) <= 2000
+    assert exact.resolution["req_ok_pct"] == 1
+    # Every other table, hence every stats.json number, is untouched.
+    for name in ("req_rt", "grp_cum", "req_start", "req_end", "users", "errors"):
+        assert small.canonical()["tables"][name] == exact.canonical()["tables"][name]
+    assert stats_tree_json(small, SETTINGS) == stats_tree_json(exact, SETTINGS)
+    # A block's percentiles equal numpy's on that block's (quantized) OK times.
+    data = report_data(small, SETTINGS)
+    node = data["series"]["nodes"]["group_missing-name--1146707516"]
+    first = data["series"]["times"][0] // 1000
+    block = (first // res + 3) * res
+    values = [
+        int(quantize(np.array([e - s]))[0])
+        for _, s, e, o, _ in r.requests
+        if o and block <= s // 1000 < block + res
+    ]
+    p95 = node["percentiles"]["values"][node["percentiles"]["labels"].index("p95")]
+    assert p95[block - first] == math.floor(np.percentile(values, 95) + 0.5)
+    # Merging with an uncoarsened value takes the coarser resolution.
+    merged = small.merged(exact)
+    assert merged.resolution["req_ok_pct"] >= res
+    assert merged.tables["req_ok_pct"].counts.sum() == 2 * exact.tables["req_ok_pct"].counts.sum()

@@ -39,8 +39,8 @@ Schema (version 1; times are epoch milliseconds, durations in ms unless named `_
     (OK groups, by start second); "distribution" is of the cumulated time and
     "duration_distribution" of the duration (end - start), both like Gatling's group page.
 
-Percentiles over time use per-second quantized times (exact below 64 ms, < 1.6 % above; see
-stats.py); every other number is exact.
+Percentiles over time use per-second quantized times (exact below 64 ms, < 1.6 % above), and
+blocks of 2^k seconds in very long, busy runs (see stats.py); every other number is exact.
 """
 
 from __future__ import annotations
@@ -109,7 +109,9 @@ def _pct_over_time(
     if entity is not None:
         mask = ent == entity
         sec, value, counts = sec[mask], value[mask], counts[mask]
-    values = percentiles_per_bucket(axis, sec, value, counts, PERCENTILES_OVER_TIME)
+    values = percentiles_per_bucket(
+        axis, sec, value, counts, PERCENTILES_OVER_TIME, stats.resolution[table]
+    )
     return {"labels": list(PERCENTILE_LABELS), "values": values}
 
 
@@ -170,7 +172,9 @@ def _inputs(stats: RunStats, axis: TimeAxis) -> list[dict[str, Any]]:
         ko = axis.sum_per_bucket(sec[m & (status == 1)], counts[m & (status == 1)])
         both = ok + ko
         pm = p_inp == i
-        (p95,) = percentiles_per_bucket(axis, p_sec[pm], p_val[pm], p_counts[pm], (95.0,))
+        (p95,) = percentiles_per_bucket(
+            axis, p_sec[pm], p_val[pm], p_counts[pm], (95.0,), stats.resolution["inp_ok_rt"]
+        )
         out.append(
             {
                 "path": info.path,

@@ -57,21 +57,44 @@ class TimeAxis:
 
 
 def percentiles_per_bucket(
-    axis: TimeAxis, seconds: I64, values: I64, counts: I64, ranks: tuple[float, ...]
+    axis: TimeAxis,
+    seconds: I64,
+    values: I64,
+    counts: I64,
+    ranks: tuple[float, ...],
+    resolution: int = 1,
 ) -> list[list[int | None]]:
     """For each rank, one value per bucket (None where the bucket is empty); exact on the given
-    (possibly quantized) values, numpy 'linear' interpolation, rounded half up."""
-    out: list[list[int | None]] = [[None] * axis.length for _ in ranks]
+    (possibly quantized) values, numpy 'linear' interpolation, rounded half up.
+
+    `resolution` > 1: the seconds are blocks of that many seconds (a long, busy run's coarsened
+    table, see stats.py); a bucket then shows the block its start falls in."""
+    if resolution <= axis.step:
+        ordered = axis.step == 1.0 and resolution == 1
+        return _by_group(axis.bucket_of(seconds), axis.length, values, counts, ranks, ordered)
+    first_block = axis.first_second // resolution
+    blocks = -(-(axis.first_second + int(axis.length * axis.step)) // resolution) - first_block
+    blocks = max(blocks, 1)
+    group = np.clip(seconds // resolution - first_block, 0, blocks - 1)
+    per_block = _by_group(group, blocks, values, counts, ranks, True)
+    starts = np.floor(axis.first_second + np.arange(axis.length) * axis.step).astype(np.int64)
+    index = np.clip(starts // resolution - first_block, 0, blocks - 1).tolist()
+    return [[row[i] for i in index] for row in per_block]
+
+
+def _by_group(
+    group: I64, length: int, values: I64, counts: I64, ranks: tuple[float, ...], ordered: bool
+) -> list[list[int | None]]:
+    out: list[list[int | None]] = [[None] * length for _ in ranks]
     if len(values) == 0:
         return out
-    bucket = axis.bucket_of(seconds)
-    ds, dv = np.diff(seconds), np.diff(values)
-    if axis.step != 1.0 or not np.all((ds > 0) | ((ds == 0) & (dv >= 0))):
+    dg, dv = np.diff(group), np.diff(values)
+    if not (ordered and np.all((dg > 0) | ((dg == 0) & (dv >= 0)))):
         # One entity's rows come sorted by (second, value): sort only when they are not.
-        order = np.lexsort((values, bucket))
-        bucket, values, counts = bucket[order], values[order], counts[order]
+        order = np.lexsort((values, group))
+        group, values, counts = group[order], values[order], counts[order]
     cum = np.cumsum(counts)
-    sizes = np.bincount(bucket, weights=counts, minlength=axis.length).astype(np.int64)
+    sizes = np.bincount(group, weights=counts, minlength=length).astype(np.int64)
     offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
     present = np.flatnonzero(sizes)
     n = sizes[present]
@@ -88,7 +111,7 @@ def percentiles_per_bucket(
         diff = b - a
         res = np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
         res = np.where(virtual >= n - 1, b, res)
-        full = np.full(axis.length, -1, np.int64)
+        full = np.full(length, -1, np.int64)
         full[present] = np.floor(res + 0.5).astype(np.int64)
         out[r] = [None if v < 0 else v for v in full.tolist()]
     return out

@@ -36,6 +36,7 @@ def dump_shard(stats: RunStats) -> bytes:
         "end": stats.end,
         "inputs": [i.to_json() for i in stats.inputs],
         "names": {ns: stats.names[ns].values for ns in NAME_SPACES},
+        "resolution": stats.resolution,
     }
     arrays: dict[str, np.ndarray[Any, Any]] = {
         "header": np.frombuffer(json.dumps(header).encode(), np.uint8)
@@ -82,6 +83,7 @@ def parse_shard(data: bytes, where: str) -> RunStats:
         stats.start, stats.end = header["start"], header["end"]
         stats.inputs = [InputInfo.from_json(i) for i in header["inputs"]]
         stats.names = {ns: Names(header["names"][ns]) for ns in NAME_SPACES}
+        stats.resolution.update({k: int(v) for k, v in header.get("resolution", {}).items()})
         try:
             for name, kinds in TABLES.items():
                 cols = [archive[f"{name}.{i}"].astype(np.int64) for i in range(len(kinds))]

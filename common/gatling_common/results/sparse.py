@@ -144,6 +144,11 @@ class SparseCounts:
     def __len__(self) -> int:
         return len(self.counts)
 
+    @property
+    def rows_bound(self) -> int:
+        """An upper bound of len(self) that does not compact."""
+        return len(self._counts) + self._pending_rows
+
     def merged(self, other: SparseCounts, remap: Sequence[I64 | None]) -> SparseCounts:
         """self + other, with other's column i translated through `remap[i]` (an id lookup)."""
         out = SparseCounts(self.ncols)

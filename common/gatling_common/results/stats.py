@@ -18,8 +18,15 @@ Tables (columns -> count of records; strings are ids into the `Names` below):
 - errors      (message,)                         KO request messages + ERROR records
 
 `~` marks quantized times (`quantize`): exact below 64 ms, then 6 significant bits (< 1.6 %
-error); it keeps the per-second tables small for long, busy runs. Overall statistics and the
-distribution use the exact `req_rt` / `grp_*` tables.
+error). Overall statistics and the distribution use the exact `req_rt` / `grp_*` tables.
+
+Memory stays flat: the per-second response-time tables (`TIMED`) would otherwise grow with the
+number of requests (few requests share a key, second and value), so when one exceeds `ROW_BUDGET`
+rows, its seconds are coarsened to blocks of 2, 4, 8... seconds (`resolution`, stored in shards;
+a merge uses the coarser of the two). Below the budget (runs up to about a million requests)
+nothing is coarsened and merge(stats(a), stats(b)) == stats(a + b) holds exactly; above it,
+every number but the percentiles-over-time chart is still exact (that chart has at most 1000
+points anyway).
 """
 
 from __future__ import annotations
@@ -58,6 +65,9 @@ TABLES: dict[str, tuple[str | None, ...]] = {
 }
 NAME_SPACES = ("keys", "groups", "scenarios", "messages")
 QUANT_BITS = 6
+TIMED = ("req_ok_pct", "grp_ok_pct", "inp_ok_rt")  # column 1: seconds, in blocks of `resolution`
+ROW_BUDGET = 600_000
+MAX_RESOLUTION = 1 << 17  # seconds (~36 h)
 
 
 def quantize(values: I64) -> I64:
@@ -119,7 +129,8 @@ class InputInfo:
 class RunStats:
     """Exact, mergeable statistics of any number of inputs."""
 
-    def __init__(self) -> None:
+    def __init__(self, row_budget: int = ROW_BUDGET) -> None:
+        self.row_budget = row_budget
         self.inputs: list[InputInfo] = []
         self.names: dict[str, Names] = {ns: Names() for ns in NAME_SPACES}
         self.tables: dict[str, SparseCounts] = {
@@ -127,6 +138,29 @@ class RunStats:
         }
         self.start: int | None = None  # run bounds (epoch ms), see the spec
         self.end: int | None = None
+        self.resolution: dict[str, int] = {name: 1 for name in TIMED}
+
+    def add_timed(self, name: str, cols: list[I64]) -> None:
+        """Add to a per-second table, coarsening its seconds when it outgrows ROW_BUDGET."""
+        res = self.resolution[name]
+        if res > 1:
+            cols[1] = cols[1] // res * res
+        table = self.tables[name]
+        table.add(cols)
+        if table.rows_bound > self.row_budget and len(table) > self.row_budget:
+            # Hysteresis (down to half the budget) so a busy run does not coarsen every batch.
+            while len(self.tables[name]) > self.row_budget // 2 and self._can_coarsen(name):
+                self.coarsen(name, self.resolution[name] * 2)
+
+    def _can_coarsen(self, name: str) -> bool:
+        # Past a whole day per block, rows are distinct (key, value) pairs: time is not the cause.
+        return self.resolution[name] < MAX_RESOLUTION
+
+    def coarsen(self, name: str, resolution: int) -> None:
+        if resolution <= self.resolution[name]:
+            return
+        self.tables[name] = _coarsened(self.tables[name], resolution)
+        self.resolution[name] = resolution
 
     # ---- folding -------------------------------------------------------------------------
     def add_input(self, info: InputInfo) -> int:
@@ -144,7 +178,7 @@ class RunStats:
 
     # ---- merging -------------------------------------------------------------------------
     def merged(self, other: RunStats) -> RunStats:
-        out = RunStats()
+        out = RunStats(min(self.row_budget, other.row_budget))
         out.inputs = [*self.inputs, *other.inputs]
         lookups: dict[str, I64 | None] = {}
         for ns in NAME_SPACES:
@@ -153,7 +187,14 @@ class RunStats:
         lookups["input"] = np.arange(len(other.inputs), dtype=np.int64) + len(self.inputs)
         for name, kinds in TABLES.items():
             remap = [None if k is None else lookups[k] for k in kinds]
-            out.tables[name] = self.tables[name].merged(other.tables[name], remap)
+            mine, theirs = self.tables[name], other.tables[name]
+            if name in TIMED:
+                res = out.resolution[name] = max(self.resolution[name], other.resolution[name])
+                mine, theirs = _coarsened(mine, res), _coarsened(theirs, res)
+            out.tables[name] = mine.merged(theirs, remap)
+        for name in TIMED:
+            while len(out.tables[name]) > out.row_budget and out._can_coarsen(name):
+                out.coarsen(name, out.resolution[name] * 2)
         out._bound(self.start, self.end)
         out._bound(other.start, other.end)
         return out
@@ -203,7 +244,12 @@ class RunStats:
                     )
                 )
             tables[name] = sorted(rows)
-        out: dict[str, Any] = {"start": self.start, "end": self.end, "tables": tables}
+        out: dict[str, Any] = {
+            "start": self.start,
+            "end": self.end,
+            "tables": tables,
+            "resolution": dict(self.resolution),
+        }
         if with_inputs:
             out["inputs"] = [i.to_json() for i in self.inputs]
         return out
@@ -214,6 +260,14 @@ class RunStats:
         return self.canonical() == other.canonical()
 
     __hash__ = None  # type: ignore[assignment]
+
+
+def _coarsened(table: SparseCounts, resolution: int) -> SparseCounts:
+    if resolution <= 1 or len(table) == 0:
+        return table
+    cols = list(table.columns)
+    cols[1] = cols[1] // resolution * resolution
+    return SparseCounts.from_arrays(cols, table.counts)
 
 
 def hist_of(values: I64, counts: I64) -> Hist:
@@ -273,10 +327,10 @@ class BatchFolder:
         t["req_end"].add([key, ko, esec])
         ok = ko == 0
         qrt = quantize(rt[ok])
-        t["req_ok_pct"].add([key[ok], ssec[ok], qrt])
+        self.stats.add_timed("req_ok_pct", [key[ok], ssec[ok], qrt])
         inp = np.full(len(key), self.input_index, np.int64)
         t["inp_resp"].add([inp, ko, esec])
-        t["inp_ok_rt"].add([inp[ok], ssec[ok], qrt])
+        self.stats.add_timed("inp_ok_rt", [inp[ok], ssec[ok], qrt])
         with_msg = (ko == 1) & (b.req_message != NO_MESSAGE)
         if with_msg.any():
             t["errors"].add([self.messages.map(b.req_message[with_msg])])
@@ -295,7 +349,7 @@ class BatchFolder:
         t["grp_cum"].add([grp, ko, cum])
         t["grp_dur"].add([grp, ko, end - start])
         ok = ko == 0
-        t["grp_ok_pct"].add([grp[ok], start[ok] // 1000, quantize(cum[ok])])
+        self.stats.add_timed("grp_ok_pct", [grp[ok], start[ok] // 1000, quantize(cum[ok])])
         self.stats._bound(int(start.min()), int(end.max()))
 
     def _users(self, b: RecordBatch) -> None:
@@ -332,10 +386,13 @@ def _select_requests(b: RecordBatch, mask: np.ndarray[Any, np.dtype[np.bool_]]) 
 
 
 def stats_of_batches(
-    batches: list[RecordBatch], strings: FileStrings, info: InputInfo | None = None
+    batches: list[RecordBatch],
+    strings: FileStrings,
+    info: InputInfo | None = None,
+    row_budget: int = ROW_BUDGET,
 ) -> RunStats:
     """Statistics of records already in memory (tests, generators)."""
-    stats = RunStats()
+    stats = RunStats(row_budget)
     folder = stats.folder(strings, stats.add_input(info or InputInfo("<memory>")))
     for batch in batches:
         folder.fold(batch)
