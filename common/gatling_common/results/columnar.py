@@ -87,12 +87,17 @@ _MIX = np.array(
 )
 
 
-def _fingerprints(mat: U8) -> npt.NDArray[np.uint64]:
-    n, length = mat.shape
-    padded = np.zeros((n, (length + 7) // 8 * 8), np.uint8)
-    padded[:, :length] = mat
-    words = padded.view(np.uint64)
-    h = np.full(n, length, np.uint64)
+def _as_words(arr: U8, starts: I64, length: int) -> npt.NDArray[np.uint64]:
+    """Each slice as a row of uint64 words (zero-padded to a multiple of 8 bytes)."""
+    width = (length + 7) // 8 * 8
+    rows = window(arr, width)[starts]
+    if width != length:
+        rows[:, length:] = 0
+    return np.ascontiguousarray(rows).view(np.uint64)
+
+
+def _fingerprints(words: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    h = np.full(len(words), words.shape[1], np.uint64)
     with np.errstate(over="ignore"):
         for j in range(words.shape[1]):
             h = (h ^ words[:, j]) * _MIX[j % 4]
@@ -100,22 +105,34 @@ def _fingerprints(mat: U8) -> npt.NDArray[np.uint64]:
     return h
 
 
+MAX_SCANS = 12  # distinct values per length class found by direct comparison
+
+
 def _intern_class(
     arr: U8, starts: I64, length: int, rows: I64, ids: I64, resolve: Callable[[bytes], int]
 ) -> None:
-    """Ids of equal-length slices: fingerprints, then a byte-exact check against one sample."""
+    """Ids of equal-length slices. The few distinct values are usually found by comparing rows
+    (as uint64 words) with one row at a time; many distinct values fall back to fingerprints
+    checked byte for byte."""
     if length == 0:
         ids[rows] = resolve(b"")
         return
-    mat = window(arr, length)[starts]
-    h = _fingerprints(mat)
+    words = _as_words(arr, starts, length)
+    for _ in range(MAX_SCANS):
+        same = (words == words[0]).all(axis=1) if words.shape[1] > 1 else words[:, 0] == words[0, 0]
+        ids[rows[same]] = resolve(words[0].tobytes()[:length])
+        if same.all():
+            return
+        rest = ~same
+        words, rows = words[rest], rows[rest]
+    h = _fingerprints(words)
     uniq, first = _distinct(h)
     inverse = np.searchsorted(uniq, h)
-    if not np.array_equal(mat, mat[first[inverse]]):  # a fingerprint collision: exact way
-        raw = np.ascontiguousarray(mat).view(f"V{length}").reshape(-1)
+    if not np.array_equal(words, words[first[inverse]]):  # a fingerprint collision: exact way
+        raw = np.ascontiguousarray(words).view(f"V{words.shape[1] * 8}").reshape(-1)
         _, first, inverse = np.unique(raw, return_index=True, return_inverse=True)
         inverse = inverse.reshape(-1)
-    values = np.array([resolve(mat[i].tobytes()) for i in first.tolist()], np.int64)
+    values = np.array([resolve(words[i].tobytes()[:length]) for i in first.tolist()], np.int64)
     ids[rows] = values[inverse]
 
 
