@@ -6,6 +6,7 @@ checked as soon as it exists. `Dockerfile.transferer` is the model the others fo
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 import shlex
@@ -149,6 +150,39 @@ def test_hadolint_passes_at_error_level(dockerfile: Path) -> None:
 @pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: p.name)
 def test_image_rules(dockerfile: Path) -> None:
     assert problems(dockerfile) == []
+
+
+def dockerignore_patterns() -> list[str]:
+    lines = (REPO_ROOT / ".dockerignore").read_text().splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def copy_sources(path: Path) -> list[str]:
+    """The build-context paths the Dockerfile copies (not `COPY --from=<stage>`)."""
+    sources = []
+    for stage in stages(path):
+        for value in stage.values("COPY") + stage.values("ADD"):
+            words = shlex.split(value)
+            if any(w.startswith("--from=") for w in words):
+                continue
+            sources += [w for w in words if not w.startswith("--")][:-1]
+    return sources
+
+
+@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: p.name)
+def test_what_the_build_copies_is_in_the_context(dockerfile: Path) -> None:
+    """Every COPY source exists and .dockerignore does not drop it (the build would fail)."""
+    patterns = dockerignore_patterns()
+    assert not [p for p in patterns if p.startswith("!")], "negations: extend this check"
+    for source in copy_sources(dockerfile):
+        assert (REPO_ROOT / source).exists(), source
+        assert not [p for p in patterns if fnmatch.fnmatch(source, p)], source
+
+
+def test_the_context_leaves_out_the_bulky_and_the_secret() -> None:
+    patterns = dockerignore_patterns()
+    for path in (".git", ".venv", "tools/node/node_modules", "tests", "demo-out"):
+        assert any(fnmatch.fnmatch(path, p) for p in patterns), path
 
 
 def test_the_rules_catch_a_careless_image(tmp_path: Path) -> None:
