@@ -117,7 +117,9 @@ def test_report_end_to_end(target: Target, tmp_path: Path, shard: bool):
     inputs = summary["inputs"]
     suffix = ".stats" if shard else ".log"
     assert [Path(i["path"]).name.split(".")[0] for i in inputs] == list(PODS)
-    assert all(Path(i["path"]).name.endswith(suffix) or not shard for i in inputs)
+    assert [i["path"] for i in inputs] == [f"{target.url}/{pod}{suffix}" for pod in PODS] or (
+        not shard and inputs[1]["path"] == f"{target.url}/{PODS[1]}.log.gz"
+    )
     assert [i["status"] for i in inputs] == ["COMPLETED", "COMPLETED", "FAILED"]
     assert summary["global"]["numberOfRequests"]["total"] == 3 * REQUESTS
     assert summary["thresholds"] == [

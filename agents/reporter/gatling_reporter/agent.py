@@ -17,8 +17,10 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from gatling_common.errors import InputError, PermanentError
+from gatling_common.results.stats import RunStats
 from gatling_common.retry import retry_call
 from gatling_common.storage import ObjectInfo, Storage
 
@@ -185,3 +187,22 @@ def pod_statuses(fetched: Fetched) -> dict[str, str]:
         for item in fetched.inputs
         if (stem := _stem(PurePosixPath(item.name).name)) is not None and item.status != "UNKNOWN"
     }
+
+
+def name_inputs_by_source(
+    stats: RunStats, summary: dict[str, Any], local_root: Path, storage: Storage
+) -> None:
+    """Name each input by its object's URL (`s3://b/run/pod-1.stats`), not by the temp copy."""
+
+    def rename(path: str) -> str:
+        local, hash_sign, rest = path.partition("#")
+        try:
+            relative = Path(local).relative_to(local_root).as_posix()
+        except ValueError:
+            return path
+        return storage.describe(relative) + hash_sign + rest
+
+    for info in stats.inputs:
+        info.path = rename(info.path)
+    for item in summary.get("inputs", []):
+        item["path"] = rename(item["path"])

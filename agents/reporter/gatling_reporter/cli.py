@@ -13,7 +13,7 @@ from gatling_common.results.gatling_json import StatsSettings
 from gatling_common.storage import open_storage
 from gatling_common.storage.options import settings_from_options, storage_options
 
-from gatling_reporter.agent import fetch_inputs, pod_statuses, publish
+from gatling_reporter.agent import fetch_inputs, name_inputs_by_source, pod_statuses, publish
 from gatling_reporter.build import BuildSettings, build
 from gatling_reporter.console import render
 from gatling_reporter.html.pages import (
@@ -207,6 +207,7 @@ def report_command(
             allow_mixed=allow_mixed,
         )
         result = build(settings, statuses=pod_statuses(fetched))
+        name_inputs_by_source(result.stats, result.summary, Path(tmp, "inputs"), source_store)
         verdicts = finish_report(
             result.stats, result.summary, settings.stats, settings.output, thresholds, junit
         )
