@@ -103,7 +103,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=None, help="runs per method (best of)")
     args = parser.parse_args()
     size = (50 if args.quick else 500) * MB
-    repeats = args.repeats or (2 if args.quick else 3)
+    repeats = args.repeats or (2 if args.quick else 4)
 
     logging.basicConfig(level=logging.WARNING)
     os.environ.update(
