@@ -81,7 +81,7 @@ def test_kustomizations_list_existing_files_and_every_deployable_manifest() -> N
     top = yaml.safe_load((CONFIG / "kustomization.yaml").read_text())["resources"]
     assert all((CONFIG / r).is_file() for r in top)
     deployable = {str(p.relative_to(CONFIG)) for p in MANIFESTS if "samples" not in p.parts}
-    assert deployable <= set(top) | {"rbac/runner-role.yaml"}
+    assert deployable <= set(top)
     samples = yaml.safe_load((CONFIG / "samples" / "kustomization.yaml").read_text())
     assert all((CONFIG / "samples" / r).is_file() for r in samples["resources"])
 
