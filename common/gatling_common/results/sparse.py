@@ -15,7 +15,7 @@ import numpy as np
 
 from gatling_common.results.records import I64
 
-_DENSE_LIMIT = 1 << 22  # bincount when the packed range is at most this (or 4x the rows)
+_DENSE_LIMIT = 1 << 16  # bincount when the packed range is at most this (or the rows)
 _CODE_LIMIT = 1 << 62
 
 
@@ -66,7 +66,7 @@ def group_count(cols: Sequence[I64], weights: I64 | None = None) -> tuple[list[I
     size = 1
     for _, span in layout:
         size *= span
-    if size <= max(_DENSE_LIMIT, 4 * n):
+    if size <= max(_DENSE_LIMIT, n):
         if weights is None:
             dense = np.bincount(code, minlength=0)
         else:
