@@ -36,7 +36,8 @@ from gatling_controller.settings import ControllerSettings
 
 log = logging.getLogger(__name__)
 Json = dict[str, Any]
-THRESHOLDS_FAILED_EXIT = 3  # gatling-reporter's exit code when assertions failed (report written)
+THRESHOLDS_FAILED_EXIT = 3
+INVALID_SPEC = "InvalidSpec"  # gatling-reporter's exit code when assertions failed (report written)
 
 
 @dataclass
@@ -68,13 +69,24 @@ class Reconciler:
         if obj is None or obj["metadata"].get("deletionTimestamp"):
             return None
         status: Json = dict(obj.get("status") or {})
+        generation = int(obj["metadata"].get("generation") or 0)
+        refused = _reason(status, "Failed") == INVALID_SPEC
+        if refused and status.get("observedGeneration") != generation:
+            # The user edited a spec we refused: start over from a clean status.
+            status = {}
+            self.kube.patch_gatling_status(namespace, name, _cleared(obj.get("status") or {}))
         try:
             gatling = parse_gatling(obj)
         except InputError as exc:
             if status.get("error") != str(exc):
+                failed: Json = {}
+                st.set_condition(failed, "Failed", True, INVALID_SPEC, str(exc), generation)
                 self.kube.patch_gatling_status(
-                    namespace, name, {"phase": st.FAILED, "error": str(exc)}
-                )
+                    namespace,
+                    name,
+                    {"phase": st.FAILED, "error": str(exc), "observedGeneration": generation,
+                     "conditions": failed["conditions"]},
+                )  # fmt: skip
             return None
         ctx = _Ctx(gatling, status)
         if status.get("phase") not in (*st.TERMINAL, st.NOTIFYING):
@@ -290,11 +302,9 @@ class Reconciler:
             if secret is None:
                 raise PermanentError(f"notification Secret {g.notification.secret_name} not found")
             url = notify.webhook_url(secret.get("data") or {}, g.notification.secret_name)
-            body = notify.payload(
-                g.notification.provider,
-                notify.render(self._summary(ctx), self.settings.notification_template),
-                self._summary(ctx),
-            )
+            run = self._summary(ctx)
+            text = notify.render(run, self.settings.notification_template)
+            body = notify.payload(g.notification.provider, text, run)
             notify.send(
                 url,
                 body,
@@ -363,6 +373,11 @@ class Reconciler:
 def _counts(job: Json) -> dict[str, int]:
     s = job.get("status") or {}
     return {k: int(s.get(k) or 0) for k in ("active", "succeeded", "failed")}
+
+
+def _cleared(status: Json) -> Json:
+    """A merge patch removing every status field (null deletes a key)."""
+    return dict.fromkeys(status)
 
 
 def _reason(status: Json, type_: str) -> str | None:

@@ -120,6 +120,14 @@ def test_a_bad_spec_is_reported_in_status(k8s: KubernetesEmulator, tmp_path: Pat
         "Gatling spec.testScenarioSpec.simulationsFormat is 'maven'; expected bundle or gradle"
     )
     assert k8s.list("jobs", NS) == []
+    # Fixing the spec (a new generation) starts the run from a clean status.
+    fixed = k8s.get("gatlings", NS, "bad")
+    fixed["spec"]["testScenarioSpec"]["simulationsFormat"] = "bundle"
+    k8s.store.update(k8s.store.find_kind("gatlings"), NS, "bad", fixed)
+    assert _reconciler(k8s, Clock(time.time())).reconcile(NS, "bad") == SETTINGS.requeue_interval
+    status = _status(k8s, "bad")
+    assert (status["phase"], status.get("error")) == ("Running", None)
+    assert [j["metadata"]["name"] for j in k8s.list("jobs", NS)] == ["bad-runner"]
 
 
 def test_volumes_are_created_and_the_cluster_scoped_one_removed_on_cleanup(
