@@ -82,3 +82,32 @@ def test_unknown_resource_is_404(k8s: KubernetesEmulator) -> None:
     with pytest.raises(client.ApiException) as err:
         custom.list_namespaced_custom_object("example.com", "v1", "ns", "widgets")
     assert err.value.status == 404
+
+
+def test_separate_process_serves_and_reports_counts() -> None:
+    import json
+    import subprocess
+    import sys
+    import urllib.request
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.k8s_serve"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        config = client.Configuration(host=url)
+        api = client.ApiClient(config)
+        api.set_default_header("X-Client-Id", "remote")
+        client.CoreV1Api(api).create_namespaced_pod("ns", pod("p"))
+        with urllib.request.urlopen(f"{url}/_emulator/requests") as resp:
+            counts = json.loads(resp.read())["requests"]
+        assert counts == [["create", "pods", "remote", 1]]
+    finally:
+        assert proc.stdin is not None
+        proc.stdin.close()
+        proc.wait(timeout=10)
+    assert proc.returncode == 0

@@ -152,6 +152,10 @@ class Faults:
                 and (client is None or c == client)
             )
 
+    def snapshot(self) -> dict[tuple[str, str, str], int]:
+        with self._lock:
+            return dict(self.counts)
+
     def clients(self) -> set[str]:
         with self._lock:
             return {c for (_, _, c) in self.counts}

@@ -122,7 +122,10 @@ class Handler(BaseHTTPRequestHandler):
     def _discovery(self, path: str) -> bool:
         store = self.emulator.store
         stripped = path.rstrip("/")
-        if stripped == "/version":
+        if stripped == "/_emulator/requests":  # for a benchmark running the emulator elsewhere
+            counts = self.emulator.faults.snapshot()
+            self._send_json(200, {"requests": [[*key, n] for key, n in counts.items()]})
+        elif stripped == "/version":
             self._send_json(200, _VERSION)
         elif stripped == "/api":
             self._send_json(
@@ -352,14 +355,14 @@ class Handler(BaseHTTPRequestHandler):
 
     def _wait_events(self, cursor: int, until: float) -> list[WatchEvent]:
         store = self.emulator.store
-        with store.cond:
+        with store.changed:
             events = store.events_after(cursor)
             epoch = self.emulator.watch_epoch
             while not events and not self.emulator.stopping and epoch == self.emulator.watch_epoch:
-                remaining = min(until - time.monotonic(), 0.25)
+                remaining = until - time.monotonic()  # stop/end_watches notify as well
                 if remaining <= 0:
                     break
-                store.cond.wait(remaining)
+                store.changed.wait(remaining)
                 events = store.events_after(cursor)
             return events
 
@@ -375,10 +378,10 @@ class Handler(BaseHTTPRequestHandler):
         before = event.old is not None and all(m(event.old) for m in matchers)
         if event.type == "MODIFIED":
             if now and not before:
-                return _event_line("ADDED", event.obj)
+                return event.line("ADDED")
             if before and not now:
-                return _event_line("DELETED", event.obj)
-        return _event_line(event.type, event.obj) if now else None
+                return event.line("DELETED")
+        return event.line(event.type) if now else None
 
     # --- responses -----------------------------------------------------------------------
     def _send_json(self, code: int, body: Obj) -> None:

@@ -9,11 +9,11 @@ share the stored dicts.
 from __future__ import annotations
 
 import copy
+import json
 import threading
 import uuid
-from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -113,6 +113,15 @@ class WatchEvent:
     kind: Kind
     obj: Obj
     old: Obj | None  # the object before a MODIFIED, so selector watches can translate
+    # Serialized lines per event type: hundreds of watchers share one json.dumps.
+    lines: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
+
+    def line(self, type_: str) -> bytes:
+        cached = self.lines.get(type_)
+        if cached is None:
+            cached = json.dumps({"type": type_, "object": self.obj}).encode() + b"\n"
+            self.lines[type_] = cached
+        return cached
 
 
 CreateHook = Callable[[Obj], None]
@@ -122,12 +131,16 @@ class Store:
     """Thread-safe objects of every registered kind, with a global resourceVersion."""
 
     def __init__(self, history_size: int = 10_000) -> None:
-        self.cond = threading.Condition(threading.RLock())
+        self.cond = threading.Condition(threading.RLock())  # guards objects and versions
+        # Watchers wait here, not on `cond`: hundreds of them must not queue on the store lock.
+        # They read the history without the store lock (appends and list swaps are atomic).
+        self.changed = threading.Condition()
         self.kinds: dict[KindKey, Kind] = {}
         self.create_hooks: dict[KindKey, CreateHook] = {}
         self._objects: dict[KindKey, dict[tuple[str, str], Obj]] = {}
         self._rv = 0
-        self._history: deque[WatchEvent] = deque(maxlen=history_size)
+        self._history: list[WatchEvent] = []  # contiguous versions: index = rv - first rv
+        self._history_size = history_size
         self._oldest_watchable = 0  # a watch from rv >= this still sees every later event
 
     # --- kinds ---------------------------------------------------------------------------
@@ -159,10 +172,14 @@ class Store:
             return self._rv
 
     def _record(self, type_: str, kind: Kind, obj: Obj, old: Obj | None = None) -> None:
-        if len(self._history) == self._history.maxlen:
-            self._oldest_watchable = self._history[0].rv
         self._history.append(WatchEvent(self._rv, type_, kind, copy.deepcopy(obj), old))
+        if len(self._history) > self._history_size:  # forget all but the last history_size
+            self._oldest_watchable = self._history[-self._history_size - 1].rv
+        if len(self._history) >= 2 * self._history_size:  # trim in batches: amortized O(1)
+            self._history = self._history[-self._history_size - 1 :]  # a new list: readers
         self.cond.notify_all()
+        with self.changed:
+            self.changed.notify_all()
 
     def _bump(self, obj: Obj) -> None:
         self._rv += 1
@@ -171,17 +188,21 @@ class Store:
     def compact(self) -> None:
         """Forget the history: a watch from any version older than now gets 410 Gone."""
         with self.cond:
-            self._history.clear()
+            self._history = []
             self._oldest_watchable = self._rv
 
     def events_after(self, rv: int) -> list[WatchEvent]:
-        """Events newer than `rv`; ApiError 410 if some of them were already forgotten."""
-        with self.cond:
-            if rv < self._oldest_watchable:
-                raise ApiError(
-                    410, "Expired", f"too old resource version: {rv} ({self._oldest_watchable + 1})"
-                )
-            return [event for event in self._history if event.rv > rv]
+        """Events newer than `rv`; ApiError 410 if some of them were already forgotten.
+
+        Lock-free: it takes one consistent list reference; writers only append to it or swap in
+        a new list.
+        """
+        history, oldest = self._history, self._oldest_watchable
+        if rv < oldest:
+            raise ApiError(410, "Expired", f"too old resource version: {rv} ({oldest + 1})")
+        if not history or rv >= history[-1].rv:
+            return []
+        return history[max(0, rv + 1 - history[0].rv) :]
 
     # --- reads ---------------------------------------------------------------------------
     def _bucket(self, kind: Kind) -> dict[tuple[str, str], Obj]:
@@ -319,11 +340,11 @@ class Store:
             else:
                 new.pop("status", None)
         meta = new.setdefault("metadata", {})
-        for field in ("uid", "creationTimestamp", "namespace", "name", "deletionTimestamp"):
-            if field in old["metadata"]:
-                meta[field] = old["metadata"][field]
+        for kept in ("uid", "creationTimestamp", "namespace", "name", "deletionTimestamp"):
+            if kept in old["metadata"]:
+                meta[kept] = old["metadata"][kept]
             else:
-                meta.pop(field, None)
+                meta.pop(kept, None)
         new["kind"], new["apiVersion"] = kind.kind, kind.api_version
         meta["generation"] = old["metadata"].get("generation", 1) + (
             1 if _spec_of(new) != _spec_of(old) else 0

@@ -20,10 +20,11 @@ from gatling_common.errors import FleetError, RetryableError
 from kubernetes import client
 
 from gatling_waiter.errors import WaitTimeout, WatchForbidden, WatchGone
-from gatling_waiter.kube import Pod, PodsApi
+from gatling_waiter.kube import PodsApi
 from gatling_waiter.progress import Progress, describe_missing, show
-from gatling_waiter.release import Peer, counted, peer_from_pod, release_instant
+from gatling_waiter.release import Peer, counted, peer_from_pod
 from gatling_waiter.settings import WaiterSettings
+from gatling_waiter.view import PeerView
 
 log = logging.getLogger(__name__)
 
@@ -40,40 +41,6 @@ class Release:
     peers: tuple[str, ...]  # the first N registrations it was computed from
     registered_at: datetime  # this pod's own registration time
     released_at: datetime  # this pod's clock when it reached the instant
-
-
-class PeerView:
-    """The latest known state of every peer pod; the follower writes, the waiter reads."""
-
-    def __init__(self) -> None:
-        self.cond = threading.Condition()
-        self._peers: dict[str, Peer] = {}
-        self.error: FleetError | None = None
-        self.loaded = False  # no progress lines before the first list arrived
-
-    def replace(self, pods: list[Pod]) -> None:
-        with self.cond:
-            self._peers = {p.name: p for p in map(peer_from_pod, pods)}
-            self.loaded = True
-            self.cond.notify_all()
-
-    def apply(self, event_type: str, pod: Pod) -> None:
-        peer = peer_from_pod(pod)
-        with self.cond:
-            if event_type == "DELETED":
-                self._peers.pop(peer.name, None)
-            else:
-                self._peers[peer.name] = peer
-            self.cond.notify_all()
-
-    def fail(self, error: FleetError) -> None:
-        with self.cond:
-            self.error = error
-            self.cond.notify_all()
-
-    def peers(self) -> list[Peer]:
-        with self.cond:
-            return list(self._peers.values())
 
 
 class Follower(threading.Thread):
@@ -184,7 +151,7 @@ def wait_for_release(
         settings.parallelism,
         show(settings.job_name),
     )
-    view = PeerView()
+    view = PeerView(settings.parallelism, settings.settle, settings.start_time)
     follower = Follower(api, view, settings)
     follower.start()
     try:
@@ -199,26 +166,21 @@ def wait_for_release(
 def _sleep_until_release(
     view: PeerView, settings: WaiterSettings, clock: Clock
 ) -> tuple[datetime, tuple[str, ...]]:
-    """Recompute the instant on every change of the view; return once the clock reaches it."""
+    """Sleep towards the view's instant (woken when it moves); return once the clock reaches it."""
     deadline = time.monotonic() + settings.timeout
     progress = Progress(settings)
     with view.cond:
         while True:
             if view.error is not None:
                 raise view.error
-            peers = view.peers()
-            instant = release_instant(
-                peers, settings.parallelism, settings.settle, settings.start_time
-            )
-            now = clock()
+            instant, now = view.instant, clock()
             if instant is not None and now >= instant:
-                first = tuple(p.name for p in counted(peers)[: settings.parallelism])
-                return instant, first
+                return instant, view.first()
             remaining = deadline - time.monotonic()
             if instant is None and remaining <= 0:
-                raise WaitTimeout(timeout_message(settings, peers))
+                raise WaitTimeout(timeout_message(settings, view.peers()))
             if view.loaded:
-                progress.maybe_log(peers, instant, now)
+                progress.maybe_log(view.peers, instant, now)
             if instant is None:
                 wait = min(remaining, progress.next_log_in())
             else:

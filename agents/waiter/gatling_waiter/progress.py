@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime
 
 from gatling_waiter.release import Peer, counted
@@ -47,13 +48,16 @@ class Progress:
     def next_log_in(self) -> float:
         return max(0.0, self._last + self._settings.log_interval - time.monotonic())
 
-    def maybe_log(self, peers: list[Peer], instant: datetime | None, now: datetime) -> None:
+    def maybe_log(
+        self, peers_of: Callable[[], list[Peer]], instant: datetime | None, now: datetime
+    ) -> None:
+        """`peers_of` is only called when a line is due: listing 200 peers is not free."""
         s = self._settings
         if instant is not None and instant != self._instant:
             self._instant = instant
             log.info(
                 "%d of %d pods registered; release at %s (in %.3fs)",
-                len(counted(peers)),
+                len(counted(peers_of())),
                 s.parallelism,
                 instant.isoformat(),
                 (instant - now).total_seconds(),
@@ -65,7 +69,7 @@ class Progress:
                 log.info(
                     "waiting for job %s: %d of %d pods registered; missing: %s",
                     show(s.job_name),
-                    len(counted(peers)),
+                    len(counted(peers := peers_of())),
                     s.parallelism,
                     describe_missing(peers, s.parallelism),
                 )

@@ -1,0 +1,23 @@
+"""Run the Kubernetes API emulator in its own process (its own GIL) until stdin closes.
+
+    python -m tests.support.k8s_serve     # prints the URL as its first stdout line
+
+Benchmarks with hundreds of client threads use this, so the server is not starved by them.
+GET /_emulator/requests returns the per-(verb, resource, client) request counts.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from tests.support.k8s_emulator import KubernetesEmulator
+
+
+def main() -> None:
+    with KubernetesEmulator() as emulator:
+        print(emulator.url, flush=True)
+        sys.stdin.read()  # the parent closes our stdin (or exits) to stop us
+
+
+if __name__ == "__main__":
+    main()
