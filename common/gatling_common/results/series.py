@@ -53,7 +53,8 @@ class TimeAxis:
 
     def rate(self, per_bucket: I64) -> list[int]:
         """Counts per bucket as per-second rates, rounded as Gatling's `toNumberPerSec`."""
-        return [java_round(int(c) / self.step) for c in per_bucket]
+        rates: list[int] = np.floor(per_bucket / self.step + 0.5).astype(np.int64).tolist()
+        return rates
 
 
 def percentiles_per_bucket(
@@ -137,12 +138,19 @@ def distribution(all_hist: Hist, ok: Hist, ko: Hist) -> dict[str, Any]:
     length = math.ceil((hi - lo) / step)
     centers = [java_round(lo + step * i + half) for i in range(length)]
 
+    center_index = {c: i for i, c in enumerate(centers)}
+
     def process(h: Hist) -> list[float]:
         v = np.minimum(h.values, hi - 1).astype(np.float64)
         keys = np.floor(v - np.fmod(v - lo, step) + half + 0.5).astype(np.int64)
-        sums: dict[int, float] = {}
-        for k, c in zip(keys.tolist(), h.counts.tolist(), strict=True):
-            sums[k] = sums.get(k, 0.0) + c * 100.0 / size
-        return [sums.get(c, 0.0) for c in centers]
+        # Gatling sums percentages (count * 100 / size) per bucket, in value order.
+        uniq, inverse = np.unique(keys, return_inverse=True)
+        sums = np.zeros(len(uniq))
+        np.add.at(sums, inverse, h.counts * 100.0 / size)
+        out = [0.0] * len(centers)
+        for k, total in zip(uniq.tolist(), sums.tolist(), strict=True):
+            if k in center_index:
+                out[center_index[k]] = total
+        return out
 
     return {"times": centers, "ok": process(ok), "ko": process(ko)}
