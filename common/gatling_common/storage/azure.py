@@ -32,7 +32,12 @@ from azure.core.exceptions import (
     ServiceRequestError,
     ServiceResponseError,
 )
-from azure.storage.blob import BlobServiceClient, ContainerClient, ContentSettings
+from azure.storage.blob import (
+    BlobServiceClient,
+    ContainerClient,
+    ContentSettings,
+    ExponentialRetry,
+)
 
 from gatling_common.retry import retry_call
 from gatling_common.storage.base import (
@@ -264,7 +269,10 @@ class AzureStorage(Storage):
 
 def _make_service(settings: StorageSettings) -> BlobServiceClient:
     options: dict[str, Any] = {
-        "retry_total": _SDK_RETRIES,
+        # The SDK's default waits 15 s before its first retry; ours backs off above it anyway.
+        "retry_policy": ExponentialRetry(
+            initial_backoff=1, increment_base=2, retry_total=_SDK_RETRIES, random_jitter_range=1
+        ),
         "max_single_put_size": settings.multipart_threshold,
         "max_block_size": min(settings.chunk_size, _MAX_BLOCK),
         "connection_timeout": 10,
