@@ -191,9 +191,21 @@ class Kube:
                     f"{what}: API server answered {status} {exc.reason}",
                     retry_after=float(retry_after) if retry_after else None,
                 ) from None
-            raise KubeError(f"{what}: API server answered {status} {exc.reason}", status) from None
+            detail = _server_message(exc.body)
+            raise KubeError(
+                f"{what}: API server answered {status} {exc.reason}{detail}", status
+            ) from None
         except (HTTPError, OSError) as exc:
             raise RetryableKubeError(f"{what}: {type(exc).__name__}: {exc}") from None
+
+
+def _server_message(body: Any) -> str:
+    """The Status object's message (why a create was refused), on one line."""
+    try:
+        message = json.loads(body).get("message") if body else None
+    except (ValueError, AttributeError):
+        return ""
+    return f": {' '.join(str(message).split())}" if message else ""
 
 
 def _json(response: Any) -> Json:

@@ -30,7 +30,7 @@ from gatling_controller.builders import (
     build_runner_job,
     run_storage,
 )
-from gatling_controller.kube import Kube
+from gatling_controller.kube import Kube, KubeError
 from gatling_controller.models import Gatling, parse_gatling
 from gatling_controller.settings import ControllerSettings
 
@@ -90,7 +90,15 @@ class Reconciler:
             return None
         ctx = _Ctx(gatling, status)
         if status.get("phase") not in (*st.TERMINAL, st.NOTIFYING):
-            requeue = self._advance(ctx)
+            try:
+                requeue = self._advance(ctx)
+            except KubeError as exc:
+                if exc.status not in (400, 422):
+                    raise
+                # The API server refused a child built from the spec (say, a malformed volume):
+                # retrying cannot help; the user needs the server's reason in status.
+                self._fail(ctx, "ChildRejected", str(exc))
+                requeue = None
             if requeue is not None:
                 return requeue
         self._notify(ctx)

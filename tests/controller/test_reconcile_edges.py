@@ -172,3 +172,17 @@ def test_watch_recovers_from_410_gone(k8s: KubernetesEmulator, tmp_path: Path) -
         controller.stop()
     assert gone.hits == 1  # the first watch really got 410 Gone
     assert [j["metadata"]["name"] for j in k8s.list("jobs", NS)] == ["late-runner"]
+
+
+def test_a_job_the_api_server_refuses_fails_the_run_with_its_reason(
+    k8s: KubernetesEmulator, tmp_path: Path
+) -> None:
+    k8s.create("gatlings", NS, _quiet("refused", tmp_path))
+    why = "spec.template.spec.volumes[0].csi.driver: Required value"
+    k8s.faults.inject(status=422, verb="create", resource="jobs", message=why)
+    assert _reconciler(k8s, Clock(time.time())).reconcile(NS, "refused") is None
+    status = _status(k8s, "refused")
+    assert status["phase"] == "Failed"
+    assert status["error"] == (
+        f"create Job load/refused-runner: API server answered 422 Unprocessable Entity: {why}"
+    )
