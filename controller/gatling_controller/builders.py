@@ -289,6 +289,8 @@ def _transferer_container(
             _env("GATLING_TRANSFERER_RESULTS_DIR", gatling.scenario.results_dir),
             _env("GATLING_TRANSFERER_DESTINATION", storage.url),
             _field_env("GATLING_TRANSFERER_NAME", "metadata.name"),
+            # A runner killed before writing its marker must not keep the pod alive forever.
+            _env("GATLING_TRANSFERER_TIMEOUT", f"{settings.job_run_timeout:g}"),
         ],
         "volumeMounts": [{"name": RESULTS_VOLUME, "mountPath": gatling.scenario.results_dir}],
     }
