@@ -23,6 +23,10 @@ aws_test_env = emulators.aws_test_env
 s3_server = emulators.s3_server
 s3_bucket = emulators.s3_bucket
 local_bucket = emulators.local_bucket
+gcs_server = emulators.gcs_server
+gcs_bucket = emulators.gcs_bucket
+azurite_server = emulators.azurite_server
+azure_bucket = emulators.azure_container
 
 BIN = Path(sys.executable).parent
 PODS = ("runner-0", "runner-1", "runner-2")
@@ -67,6 +71,18 @@ def transfer_three_pods(target: Target, tmp_path: Path, *, shard: bool) -> None:
 
 
 def make_public(target: Target) -> None:
+    """What an operator does for a report bucket (fake-gcs-server serves objects publicly)."""
+    if target.backend == "azure":
+        from azure.storage.blob import BlobServiceClient
+
+        connection = target.settings.azure_connection_string or ""
+        container = BlobServiceClient.from_connection_string(connection).get_container_client(
+            target.bucket
+        )
+        container.set_container_access_policy(signed_identifiers={}, public_access="blob")
+        return
+    if target.backend != "s3":
+        return
     policy = {
         "Version": "2012-10-17",
         "Statement": [
@@ -82,7 +98,7 @@ def make_public(target: Target) -> None:
     client.put_bucket_policy(Bucket=target.bucket, Policy=json.dumps(policy))  # type: ignore[attr-defined]
 
 
-@pytest.fixture(params=["local", "s3"])
+@pytest.fixture(params=["local", "s3", "gcs", "azure"])
 def target(request: pytest.FixtureRequest) -> Target:
     found: Target = request.getfixturevalue(f"{request.param}_bucket")
     return found
@@ -128,15 +144,14 @@ def test_report_end_to_end(target: Target, tmp_path: Path, shard: bool):
     kind = "shards" if shard else "logs"
     assert f"fetch: 3 {kind}" in done.stderr
     assert "publish: done" in done.stderr
-    if target.backend == "s3":
-        make_public(target)  # reports are served from a public-read bucket
-        with urllib.request.urlopen(url, timeout=30) as response:  # the emulator, on loopback
-            assert response.status == 200
-            assert b'<script id="report-data"' in response.read()
-    elif target.backend == "local":
+    if target.backend == "local":
         assert Path(url.removeprefix("file://")).is_file()
     else:
-        assert url.endswith("/run1/report/index.html")
+        make_public(target)  # reports are served from a public-read bucket / container
+        with urllib.request.urlopen(url, timeout=30) as response:  # the emulator, on loopback
+            assert response.status == 200
+            assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+            assert b'<script id="report-data"' in response.read()
 
 
 def test_failed_threshold_still_publishes_and_exits_3(local_bucket: Target, tmp_path: Path):
