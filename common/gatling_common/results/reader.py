@@ -50,6 +50,7 @@ class LogReader:
         self._batch_records = max(1, batch_records)
         self._file: BinaryIO = path.open("rb")
         self._eof = False
+        self.first_record_offset = 0  # bytes of the binary RUN header (0 for text logs)
         try:
             self._stream: BinaryIO = self._open_stream()
             self._head = self._read(HEAD_BYTES)
@@ -87,7 +88,7 @@ class LogReader:
             raise InputError(f"{self.path}: empty file; expected a Gatling simulation.log")
         if looks_binary(head):
             try:
-                self._start = read_header(head, self.info)
+                self.first_record_offset = read_header(head, self.info)
             except (Incomplete, Unreadable) as bad:
                 raise InputError(
                     f"{self.path}: unreadable binary RUN header ({type(bad).__name__.lower()}); "
@@ -95,7 +96,7 @@ class LogReader:
                 ) from None
             return True
         read_preamble(head, self.info, str(self.path))
-        self._start = 0
+        self.first_record_offset = 0
         return False
 
     @property
@@ -150,7 +151,7 @@ class LogReader:
 
     def _binary_batches(self) -> Iterator[RecordBatch]:
         decoder = BinaryDecoder(self.strings, self.skipped, self.info)
-        buf, pos, self._head = self._head, self._start, b""
+        buf, pos, self._head = self._head, self.first_record_offset, b""
         while not decoder.stopped:
             if not self._eof and len(buf) - pos < self._chunk_bytes:
                 buf = buf[pos:] + self._read(self._chunk_bytes)
