@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 
@@ -131,6 +132,7 @@ def test_stats_of_concatenation_equal_merge(a: Records, b: Records) -> None:
     whole = stats_of(a + b)
     assert merged.canonical(with_inputs=False) == whole.canonical(with_inputs=False)
     assert outputs(merged) == outputs(whole)
+    json.dumps(report_data(merged, SETTINGS), allow_nan=False)  # plain JSON types only
 
 
 @settings(max_examples=40, deadline=None)
