@@ -69,24 +69,8 @@ class Reconciler:
         if obj is None or obj["metadata"].get("deletionTimestamp"):
             return None
         status: Json = dict(obj.get("status") or {})
-        generation = int(obj["metadata"].get("generation") or 0)
-        refused = _reason(status, "Failed") == INVALID_SPEC
-        if refused and status.get("observedGeneration") != generation:
-            # The user edited a spec we refused: start over from a clean status.
-            status = {}
-            self.kube.patch_gatling_status(namespace, name, _cleared(obj.get("status") or {}))
-        try:
-            gatling = parse_gatling(obj)
-        except InputError as exc:
-            if status.get("error") != str(exc):
-                failed: Json = {}
-                st.set_condition(failed, "Failed", True, INVALID_SPEC, str(exc), generation)
-                self.kube.patch_gatling_status(
-                    namespace,
-                    name,
-                    {"phase": st.FAILED, "error": str(exc), "observedGeneration": generation,
-                     "conditions": failed["conditions"]},
-                )  # fmt: skip
+        gatling = self._parse_or_refuse(obj, status)
+        if gatling is None:
             return None
         ctx = _Ctx(gatling, status)
         if status.get("phase") not in (*st.TERMINAL, st.NOTIFYING):
@@ -106,6 +90,28 @@ class Reconciler:
             self._save(ctx, phase=st.SUCCEEDED)
         self._cleanup(ctx)
         return None
+
+    def _parse_or_refuse(self, obj: Json, status: Json) -> Gatling | None:
+        """The parsed resource; None after recording why its spec is refused (InvalidSpec).
+
+        A refused spec that the user has edited since (a new generation) starts over from a
+        clean status, so `status` is emptied in place.
+        """
+        namespace, name = obj["metadata"]["namespace"], obj["metadata"]["name"]
+        generation = int(obj["metadata"].get("generation") or 0)
+        refused = _reason(status, "Failed") == INVALID_SPEC
+        if refused and status.get("observedGeneration") != generation:
+            self.kube.patch_gatling_status(namespace, name, _cleared(status))
+            status.clear()
+        try:
+            return parse_gatling(obj)
+        except InputError as exc:
+            if status.get("error") != str(exc):
+                failed: Json = {"phase": st.FAILED, "error": str(exc)}
+                st.set_condition(failed, "Failed", True, INVALID_SPEC, str(exc), generation)
+                failed["observedGeneration"] = generation
+                self.kube.patch_gatling_status(namespace, name, failed)
+            return None
 
     # --- the run ---------------------------------------------------------------------------
     def _advance(self, ctx: _Ctx) -> float | None:
