@@ -79,6 +79,12 @@ class AzureStorage(Storage):
     @property
     def _service(self) -> BlobServiceClient:
         if self._service_cache is None:
+            if not (self.settings.azure_connection_string or self.settings.azure_account_url):
+                raise PermanentStorageError(
+                    f"no Azure account for container '{self.location.bucket}' "
+                    f"({self.describe()}): give a connection string or an account URL "
+                    "(with an account key, a SAS token, or workload identity)"
+                )
             try:
                 self._service_cache = _make_service(self.settings)
             except (ValueError, AzureError) as exc:
@@ -222,7 +228,8 @@ class AzureStorage(Storage):
         container = self.location.bucket
         if isinstance(exc, HttpResponseError) and exc.status_code:
             status = int(exc.status_code)
-            code = str(getattr(exc, "error_code", None) or "")
+            raw_code = getattr(exc, "error_code", None) or ""
+            code = str(getattr(raw_code, "value", raw_code))  # an enum member or a plain string
             cause = f"{code or 'HTTP'} {status}"
             if code in _MISSING_CONTAINER:
                 return NotFoundError(f"container '{container}' does not exist ({where})")
@@ -280,9 +287,7 @@ def _make_service(settings: StorageSettings) -> BlobServiceClient:
     }
     if settings.azure_connection_string:
         return BlobServiceClient.from_connection_string(settings.azure_connection_string, **options)
-    url = settings.azure_account_url
-    if not url:
-        raise ValueError("Azure needs a connection string or an account URL")
+    url = settings.azure_account_url or ""
     if settings.azure_account_key:
         from azure.core.credentials import AzureNamedKeyCredential
 

@@ -26,10 +26,14 @@ class Location:
         text = url.strip()
         if not text:
             raise InputError("storage location is empty; expected s3://, gs://, az:// or file://")
-        if text.startswith("file://"):
-            path = unquote(urlsplit(text).path)
-            if not path.startswith("/"):
-                raise InputError(f"storage location {url!r}: file:// needs an absolute path")
+        if text.lower().startswith("file:"):
+            parts = urlsplit(text)
+            path = unquote(parts.path)
+            # file://dir/x would silently mean /x on host "dir": only file:///abs is accepted.
+            if parts.netloc not in ("", "localhost") or not path.startswith("/"):
+                raise InputError(
+                    f"storage location {url!r}: file:// needs an absolute path (file:///dir)"
+                )
             return cls("file", "", posixpath.normpath(path).rstrip("/") or "/")
         scheme, sep, rest = text.partition(":")
         scheme = {"gcs": "gs", "azure": "az"}.get(scheme.lower(), scheme.lower())
