@@ -194,3 +194,19 @@ def test_missing_bucket_is_one_line_error(s3_server: str):
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("error: ") and "no-such-bucket-4242" in last
     assert "Traceback" not in done.stderr
+
+
+def test_unreachable_storage_is_one_line_error_after_retries(aws_test_env: dict[str, str]):
+    closed = emulators.free_port()  # nothing listens there
+    done = run(
+        str(BIN / "gatling-reporter"), "report",
+        "--source", "s3://bucket/run",
+        "--endpoint-url", f"http://127.0.0.1:{closed}",
+        "--storage-attempts", "2",
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert lines[-1].startswith("error: ") and "s3://bucket/run" in lines[-1]
+    assert any("attempt 1/2 failed" in line and "will retry" in line for line in lines)
+    assert "Traceback" not in done.stderr

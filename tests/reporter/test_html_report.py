@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from gatling_reporter.cli import main
 from gatling_reporter.html.render import cells, columns, flatten
 from gatling_reporter.thresholds import AssertionResult
 
@@ -20,7 +22,7 @@ from tests.reporter.report_builders import (
     render,
 )
 from tests.support.browser import Browser, chromium_path
-from tests.support.shared import REPO_ROOT
+from tests.support.shared import REPO_ROOT, gatling_fixture
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 needs_chromium = pytest.mark.skipif(chromium_path() is None, reason="chromium not installed")
@@ -205,3 +207,33 @@ def test_hostile_names_and_messages_stay_text(tmp_path: Path, browser: Browser):
     assert HOSTILE_GROUP in text
     assert HOSTILE_MESSAGE in text
     assert legend_of(browser, "chart-users") == [HOSTILE_SCENARIO]
+
+
+@needs_chromium
+@pytest.mark.browser
+@pytest.mark.shared
+@pytest.mark.parametrize(
+    "fixture",
+    ["v3.10.5-hard-zoladp-3.5MB", "v3.14.3bin-tracker-teleivo-sample", "v3.5.1-apicurio-45u-3.5MB"],
+)
+def test_real_gatling_logs_through_the_cli(fixture: str, tmp_path: Path, browser: Browser):
+    """`gatling-reporter build` on real logs: pages open cleanly and agree with js/stats.json."""
+    log = gatling_fixture(fixture, "simulation.log")
+    out = tmp_path / "report"
+    result = CliRunner().invoke(main, ["build", str(log), "-o", str(out)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    tree = json.loads((out / "js" / "stats.json").read_text())
+    nodes = list(flatten(tree))
+    for page in ["index.html", "pods.html", *(n.href for n in nodes[:4])]:  # all: in the test above
+        browser.open((out / page).as_uri())
+        browser.wait_for(READY)
+        assert browser.events.problems() == [], page
+    browser.open((out / "index.html").as_uri())
+    browser.wait_for(READY)
+    totals = browser.evaluate(
+        """Array.from(document.querySelectorAll('#stats-table tbody tr')).map(tr =>
+             tr.querySelector('td[data-field="numberOfRequests.total"]').textContent)"""
+    )
+    expected = [tree["stats"]] + [n.stats for n in flatten(tree)]
+    assert totals == [str(s["numberOfRequests"]["total"]) for s in expected]
+    browser.screenshot(ARTIFACTS / f"report-{fixture}.png")

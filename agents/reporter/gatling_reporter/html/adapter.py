@@ -37,10 +37,12 @@ POD_SUFFIXES = (".log.gz", ".log", ".stats")
 def pod_name(path: str) -> str:
     """`/tmp/x/pod-1.log.gz` -> `pod-1` (the transferer names objects after the pod)."""
     name = PurePath(path).name
+    if name in ("simulation.log", "simulation.log.gz"):  # a results folder, named by its folder
+        return PurePath(path).parent.name or name
     for suffix in POD_SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix):
             return name[: -len(suffix)]
-    return name if name != "simulation.log" else str(PurePath(path).parent.name or name)
+    return name
 
 
 def percentile_label(p: float) -> str:
