@@ -73,7 +73,8 @@ def intern_slices(arr: U8, a: I64, b: I64, resolve: Callable[[bytes], int]) -> I
     lengths = b - a
     if len(a) == 0:
         return ids
-    order = np.argsort(lengths, kind="stable")
+    small = lengths.max() < 1 << 16  # 16-bit keys: numpy's stable sort is a radix sort
+    order = np.argsort(lengths.astype(np.uint16) if small else lengths, kind="stable")
     sorted_len = lengths[order]
     bounds = np.flatnonzero(np.diff(sorted_len)) + 1
     for rows in np.split(order, bounds):
@@ -87,22 +88,31 @@ _MIX = np.array(
 )
 
 
-def _as_words(arr: U8, starts: I64, length: int) -> npt.NDArray[np.uint64]:
-    """Each slice as a row of uint64 words (zero-padded to a multiple of 8 bytes)."""
-    width = (length + 7) // 8 * 8
-    rows = window(arr, width)[starts]
-    if width != length:
-        rows[:, length:] = 0
-    return np.ascontiguousarray(rows).view(np.uint64)
+def words64(arr: U8) -> npt.NDArray[np.uint64]:
+    """w[p] = the 8 bytes arr[p:p+8] as a little-endian uint64 (an overlapping view, no copy)."""
+    return np.ndarray((max(len(arr) - 7, 0),), np.uint64, arr, 0, (1,))
 
 
-def _fingerprints(words: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
-    h = np.full(len(words), words.shape[1], np.uint64)
+def _as_words(arr: U8, starts: I64, length: int) -> list[npt.NDArray[np.uint64]]:
+    """Each slice as columns of uint64 words, the last one masked to the slice's end."""
+    w = words64(arr)
+    columns = [w[starts + 8 * j] for j in range((length + 7) // 8)]
+    if length % 8:
+        columns[-1] = columns[-1] & np.uint64((1 << (8 * (length % 8))) - 1)
+    return columns
+
+
+def _fingerprints(columns: list[npt.NDArray[np.uint64]]) -> npt.NDArray[np.uint64]:
+    h = np.full(len(columns[0]), len(columns), np.uint64)
     with np.errstate(over="ignore"):
-        for j in range(words.shape[1]):
-            h = (h ^ words[:, j]) * _MIX[j % 4]
+        for j, column in enumerate(columns):
+            h = (h ^ column) * _MIX[j % 4]
             h ^= h >> np.uint64(29)
     return h
+
+
+def _row_bytes(columns: list[npt.NDArray[np.uint64]], i: int, length: int) -> bytes:
+    return b"".join(int(c[i]).to_bytes(8, "little") for c in columns)[:length]
 
 
 MAX_SCANS = 12  # distinct values per length class found by direct comparison
@@ -111,29 +121,33 @@ MAX_SCANS = 12  # distinct values per length class found by direct comparison
 def _intern_class(
     arr: U8, starts: I64, length: int, rows: I64, ids: I64, resolve: Callable[[bytes], int]
 ) -> None:
-    """Ids of equal-length slices. The few distinct values are usually found by comparing rows
-    (as uint64 words) with one row at a time; many distinct values fall back to fingerprints
-    checked byte for byte."""
+    """Ids of equal-length slices. The few distinct values are usually found by comparing the
+    rows' uint64 words with one row's; many distinct values fall back to fingerprints, checked
+    word for word."""
     if length == 0:
         ids[rows] = resolve(b"")
         return
-    words = _as_words(arr, starts, length)
+    columns = _as_words(arr, starts, length)
     for _ in range(MAX_SCANS):
-        same = (words == words[0]).all(axis=1) if words.shape[1] > 1 else words[:, 0] == words[0, 0]
-        ids[rows[same]] = resolve(words[0].tobytes()[:length])
+        same = columns[0] == columns[0][0]
+        for column in columns[1:]:
+            same &= column == column[0]
+        ids[rows[same]] = resolve(_row_bytes(columns, 0, length))
         if same.all():
             return
         rest = ~same
-        words, rows = words[rest], rows[rest]
-    h = _fingerprints(words)
+        columns, rows = [c[rest] for c in columns], rows[rest]
+    h = _fingerprints(columns)
     uniq, first = _distinct(h)
     inverse = np.searchsorted(uniq, h)
-    if not np.array_equal(words, words[first[inverse]]):  # a fingerprint collision: exact way
-        raw = np.ascontiguousarray(words).view(f"V{words.shape[1] * 8}").reshape(-1)
-        _, first, inverse = np.unique(raw, return_index=True, return_inverse=True)
-        inverse = inverse.reshape(-1)
-    values = np.array([resolve(words[i].tobytes()[:length]) for i in first.tolist()], np.int64)
-    ids[rows] = values[inverse]
+    rep = first[inverse]
+    if all(np.array_equal(c, c[rep]) for c in columns):
+        values = [resolve(_row_bytes(columns, i, length)) for i in first.tolist()]
+        ids[rows] = np.array(values, np.int64)[inverse]
+        return
+    # a fingerprint collision (never seen): resolve row by row, exactly
+    for i, row in enumerate(rows.tolist()):
+        ids[row] = resolve(_row_bytes(columns, i, length))
 
 
 def _distinct(h: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.uint64], I64]:

@@ -115,8 +115,10 @@ class LogReader:
         decoder = TextDecoder(self.strings, self.skipped, self.info)
         pending, self._head = self._head, b""
         size = self._chunk_bytes
+        arr = np.empty(0, np.uint8)
         while True:
-            arr = np.empty(len(pending) + size + len(PAD), np.uint8)
+            if len(arr) < len(pending) + size + len(PAD):  # reused: no page faults per chunk
+                arr = np.empty(len(pending) + size + len(PAD), np.uint8)
             arr[: len(pending)] = np.frombuffer(pending, np.uint8)
             view = memoryview(arr.data)[len(pending) : len(pending) + size]
             total = len(pending) + self._fill(view)

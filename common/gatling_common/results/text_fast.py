@@ -14,16 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from gatling_common.results.columnar import BOOLS, U8
+from gatling_common.results.columnar import BOOLS, U8, words64
 from gatling_common.results.records import I64
 
 U64 = npt.NDArray[np.uint64]
 _ONES = 0x0101010101010101
 
 
-def words(arr: U8) -> U64:
-    """words[p] = the 8 bytes arr[p:p+8] as a little-endian uint64 (an overlapping view)."""
-    return np.ndarray((len(arr) - 7,), np.uint64, arr, 0, (1,))
+words = words64
 
 
 def _c(value: int) -> np.uint64:
@@ -74,23 +72,19 @@ def requests(arr: U8, starts: I64, ends: I64, rows: I64) -> FastRequests:
     The key slice is "groups\\tname" (after "REQUEST\\t").
     """
     w = words(arr)
-    parts: list[tuple[I64, I64, I64, I64, I64, BOOLS]] = []
-    for tail, width in ((b"\t ", 33), (b"", 31)):
-        s, e = starts[rows], ends[rows]
-        f = e - width
-        fits = f >= s + 9  # room for "REQUEST\t" and the tab between group path and name
-        f = np.where(fits, f, 9)
-        status = w[f + 28]
-        ok = _is(status, b"\tOK" + tail)
-        hit = fits & (ok | _is(status, b"\tKO" + tail)) & (arr[f] == 9) & (arr[f + 14] == 9)
-        start, v1 = number13(w, f + 1)
-        end, v2 = number13(w, f + 15)
-        hit &= v1 & v2
-        parts.append((rows[hit], s[hit] + 8, f[hit], start[hit], end[hit], ok[hit]))
-        rows = rows[~hit]
-    order = np.argsort(np.concatenate([parts[0][0], parts[1][0]]), kind="stable")
-    cols = [np.concatenate([a, b])[order] for a, b in zip(parts[0], parts[1], strict=True)]
-    return FastRequests(*cols)
+    s, e = starts[rows], ends[rows]
+    spaced, bare = e - 33, e - 31  # where the tail begins, with and without the " " message
+    fits_spaced, fits_bare = spaced >= s + 9, bare >= s + 9  # room for "REQUEST\t" and a tab
+    tail = w[np.where(fits_spaced, spaced + 28, 0)]
+    is_spaced = fits_spaced & (_is(tail, b"\tOK\t ") | _is(tail, b"\tKO\t "))
+    tail = w[np.where(fits_bare, bare + 28, 0)]
+    is_bare = ~is_spaced & fits_bare & (_is(tail, b"\tOK") | _is(tail, b"\tKO"))
+    f = np.where(is_spaced, spaced, np.where(is_bare, bare, 9))
+    ok = _is(w[f + 28], b"\tOK")
+    start, v1 = number13(w, f + 1)
+    end, v2 = number13(w, f + 15)
+    hit = (is_spaced | is_bare) & (arr[f] == 9) & (arr[f + 14] == 9) & v1 & v2
+    return FastRequests(rows[hit], s[hit] + 8, f[hit], start[hit], end[hit], ok[hit])
 
 
 @dataclass

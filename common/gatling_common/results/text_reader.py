@@ -23,7 +23,14 @@ import numpy as np
 
 from gatling_common.errors import InputError
 from gatling_common.results import text_fast
-from gatling_common.results.columnar import BOOLS, U8, intern_slices, parse_ints, window
+from gatling_common.results.columnar import (
+    BOOLS,
+    U8,
+    intern_slices,
+    parse_ints,
+    window,
+    words64,
+)
 from gatling_common.results.records import (
     I64,
     LAYOUT_TEXT_30,
@@ -118,10 +125,7 @@ class _Lines:
         if starts[-1] == n:  # the chunk ends with '\n'
             starts, ends = starts[:-1], ends[:-1]
         self.unterminated = final and len(starts) > 0 and ends[-1] == n
-        nonempty = ends > starts
-        cr = np.zeros(len(ends), np.bool_)
-        cr[nonempty] = arr[ends[nonempty] - 1] == 13
-        ends = ends - cr
+        ends = ends - ((arr[np.maximum(ends - 1, 0)] == 13) & (ends > starts))
         self.starts, self.ends, self.size = starts, ends, n
         self.last = len(starts) - 1 if self.unterminated else -1
         self.tabs = np.empty(0, np.int64)
@@ -138,8 +142,10 @@ class _Lines:
             base = np.repeat(s - (np.cumsum(lengths) - lengths), lengths)
             positions = base + np.arange(total)
             self.tabs = positions[self.arr[positions] == 9]
-        self.ti = np.searchsorted(self.tabs, self.starts)
-        self.ntab = np.searchsorted(self.tabs, self.ends) - self.ti
+        self.ti = np.zeros(len(self.starts), np.int64)  # only these rows' are used
+        self.ti[rows] = np.searchsorted(self.tabs, s)
+        self.ntab = np.zeros(len(self.starts), np.int64)
+        self.ntab[rows] = np.searchsorted(self.tabs, e) - self.ti[rows]
 
     def field(self, rows: I64, j: int) -> tuple[I64, I64]:
         """[a, b) of field j (1 = the first after the record name) of rows having > j-1 tabs."""
@@ -292,7 +298,7 @@ class TextDecoder:
         """Record type of each line, from its first 8 bytes (plus 2 for ASSERTION)."""
         ln = self._lines
         arr, starts = ln.arr, ln.starts
-        heads = np.ascontiguousarray(window(arr, 8)[starts]).view("<u8").reshape(-1)
+        heads = words64(arr)[starts]
         kinds = np.where(ln.ends > starts, UNKNOWN, EMPTY).astype(np.int8)
         for kind, word in _KINDS:
             head = (word + b"\t")[:8]
