@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import random
 import re
 import struct
 from pathlib import Path
@@ -170,3 +171,19 @@ def test_binary_utf16_strings(tmp_path: Path) -> None:
     req = b"\x01" + struct.pack(">i", 0) + named + struct.pack(">ii?i", 1, 2, True, -1)
     records, _ = read_records(write(tmp_path, _binary(req)))
     assert records["REQUEST"][0][0] == "\x1fCafé ☕"
+
+
+def test_many_distinct_names_of_one_length_are_all_told_apart(tmp_path: Path) -> None:
+    """Past a dozen distinct values per length, interning switches to fingerprints: still exact."""
+    rng = random.Random(5)
+    lines, expected = [RUN], []
+    for i in range(3000):
+        name, start = f"name-{rng.randrange(40):02d}", 1_700_000_000_000 + i
+        ko = rng.random() < 0.3
+        message = f"error {rng.randrange(30):02d}" if ko else None
+        tail = f"KO\t{message}" if ko else "OK\t "
+        lines.append(f"REQUEST\t\t{name}\t{start}\t{start + 5}\t{tail}\n")
+        expected.append(("\x1f" + name, start, start + 5, not ko, message))
+    records, skipped = read_records(write(tmp_path, "".join(lines)), batch_records=1000)
+    assert records["REQUEST"] == expected
+    assert skipped.total == 0
