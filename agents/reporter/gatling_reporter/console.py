@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 OUTPUT_LENGTH = 80
@@ -31,11 +33,19 @@ def sub_title(title: str) -> str:
     return f"---- {title} ".ljust(OUTPUT_LENGTH, "-")
 
 
+def printable_double(d: float) -> str:
+    """Gatling's `toPrintableString`: >= 1000 rounded, >= 100 one decimal, else two (half up)."""
+    if d >= 1000.0:
+        return str(math.floor(d + 0.5))
+    places = Decimal("0.1") if d >= 100.0 else Decimal("0.01")
+    return str(Decimal(repr(d)).quantize(places, rounding=ROUND_HALF_UP))
+
+
 def _printable(value: Any, empty: bool) -> str:
     if empty:
         return "-"
     if isinstance(value, float):
-        return f"{value:.2f}".rstrip("0").rstrip(".")
+        return printable_double(value)
     return str(value)
 
 
