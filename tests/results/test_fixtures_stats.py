@@ -243,3 +243,31 @@ def test_shards_merged_equal_raw_merge(tmp_path: Path) -> None:
         global_stats_json(from_shards, StatsSettings())["numberOfRequests"]["total"],
         sum(s.inputs[0].requests for s in (stats_of_log(p) for p in logs)),
     )
+
+
+ALL_LOGS = [
+    *WITH_STATS_JSON,
+    "v3.14.3bin-tracker-teleivo-sample",
+    "gatling-testres-v3.13bin-known_stats",
+]
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("name", ALL_LOGS)
+def test_truncated_fixtures_never_crash_and_count_what_they_keep(name: str, tmp_path: Path) -> None:
+    log = gatling_fixture(name) / "simulation.log"
+    data = log.read_bytes()
+    full = stats_of_log(log).inputs[0].requests
+    rng = np.random.default_rng(sum(map(ord, name)))
+    for cut in rng.integers(len(data) // 10, len(data), 3).tolist():
+        part = tmp_path / f"cut-{cut}.log"
+        part.write_bytes(data[:cut])
+        info = stats_of_log(part).inputs[0]
+        assert sum(info.skipped.values()) <= 1, info.skipped  # at most the one cut record
+        if data.startswith(b"\x00"):  # binary: a prefix of the records
+            assert info.requests <= full
+            continue
+        kept = data[:cut]
+        complete = sum(1 for line in kept.split(b"\n")[:-1] if line.startswith(b"REQUEST\t"))
+        # The cut line itself may still be a valid (shorter) REQUEST record.
+        assert complete <= info.requests <= complete + 1
