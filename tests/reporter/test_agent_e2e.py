@@ -189,7 +189,7 @@ def test_missing_bucket_is_one_line_error(s3_server: str):
         "--endpoint-url", s3_server,
         "--storage-attempts", "1",
     )  # fmt: skip
-    assert done.returncode != 0
+    assert done.returncode == 1
     assert done.stdout == ""
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("error: ") and "no-such-bucket-4242" in last

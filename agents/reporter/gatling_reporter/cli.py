@@ -133,8 +133,9 @@ Lists SOURCE (the per-pod <pod>.log, <pod>.log.gz and <pod>.stats the transferer
 downloads what the report needs (the shards when every pod has one, else the logs), builds the
 report as `build` does and uploads it (not the raw logs) to DESTINATION. The last line on
 stdout is the report's URL (index.html).
-Exit codes: 0 published; 1 a storage failure after retries; 2 bad input (no logs under SOURCE,
-a missing bucket, a malformed threshold, ...); 3 published, but a threshold failed.
+Exit codes: 0 published; 1 a storage failure (a missing bucket, denied, still failing after
+the retries); 2 bad input (no logs under SOURCE, a malformed threshold, ...); 3 published, but a
+threshold failed.
 """
 # The statistics options are `build`'s own (same names and env vars), shared, not redefined.
 _SHARED_BUILD_OPTIONS = ("lower_bound", "higher_bound", "percentiles", "allow_mixed")
