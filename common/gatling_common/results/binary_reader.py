@@ -275,12 +275,12 @@ class BinaryDecoder:
         g = arr[off + 4]
         for gv in np.flatnonzero(np.bincount(g, minlength=1)).tolist():
             sel = np.flatnonzero(g == gv)
-            rows = _rows(arr, off[sel], 22 + 4 * gv)
-            refs = [-_word(rows, 5 + 4 * j) for j in range(gv + 1)]
+            at = _At(arr, off[sel])
+            refs = [-at.i32(5 + 4 * j) for j in range(gv + 1)]
             key[sel] = self._combos(refs, self._key_ids, self._make_key)
             base = 9 + 4 * gv
-            start[sel], end[sel] = _word(rows, base), _word(rows, base + 4)
-            ok[sel], msg[sel] = rows[:, base + 8] != 0, -_word(rows, base + 9)
+            start[sel], end[sel] = at.i32(base), at.i32(base + 4)
+            ok[sel], msg[sel] = at.u8(base + 8) != 0, -at.i32(base + 9)
         if slow:
             cols = list(zip(*slow, strict=True))
             keys = [
@@ -317,12 +317,12 @@ class BinaryDecoder:
         g = arr[off + 4]
         for gv in np.flatnonzero(np.bincount(g, minlength=1)).tolist():
             sel = np.flatnonzero(g == gv)
-            rows = _rows(arr, off[sel], 18 + 4 * gv)
-            refs = [-_word(rows, 5 + 4 * j) for j in range(gv)]
+            at = _At(arr, off[sel])
+            refs = [-at.i32(5 + 4 * j) for j in range(gv)]
             path[sel] = self._combos(refs, self._path_ids, self._make_path)
             base = 5 + 4 * gv
-            start[sel], end[sel] = _word(rows, base), _word(rows, base + 4)
-            cum[sel], ok[sel] = _word(rows, base + 8), rows[:, base + 12] != 0
+            start[sel], end[sel] = at.i32(base), at.i32(base + 4)
+            cum[sel], ok[sel] = at.i32(base + 8), at.u8(base + 12) != 0
         if slow:
             cols = list(zip(*slow, strict=True))
             paths = [self._combo(tuple(gr), self._path_ids, self._make_path) for gr in cols[1]]
@@ -341,8 +341,8 @@ class BinaryDecoder:
         return path[keep].astype(np.int32), start[keep], end[keep], cum[keep], ok[keep]
 
     def _users(self, arr: U8, off: I64, slow: list[Any]) -> tuple[np.ndarray, ...]:
-        rows = _rows(arr, off, 10)
-        scen, start, at = _word(rows, 1), rows[:, 5] != 0, _word(rows, 6)
+        fields = _At(arr, off)
+        scen, start, at = fields.i32(1), fields.u8(5) != 0, fields.i32(6)
         if slow:
             cols = list(zip(*slow, strict=True))
             scen, start, at = _merge(off, cols[0], (scen, cols[1]), (start, cols[2]), (at, cols[3]))
@@ -351,8 +351,8 @@ class BinaryDecoder:
         return ids[keep].astype(np.int32), start[keep], at[keep] + self.info.run_start
 
     def _errors(self, arr: U8, off: I64, slow: list[Any]) -> tuple[np.ndarray, ...]:
-        rows = _rows(arr, off, 9)
-        msg, at = -_word(rows, 1), _word(rows, 5)
+        fields = _At(arr, off)
+        msg, at = -fields.i32(1), fields.i32(5)
         if slow:
             cols = list(zip(*slow, strict=True))
             msg, at = _merge(off, cols[0], (msg, cols[1]), (at, cols[2]))
@@ -434,18 +434,19 @@ class BinaryDecoder:
 _Make = Callable[[list[str]], int]
 
 
-def _rows(arr: U8, offsets: I64, length: int) -> U8:
-    """The `length` bytes at each offset, one row per record."""
-    if len(arr) < length:
-        return np.empty((0, length), np.uint8)
-    return np.lib.stride_tricks.sliding_window_view(arr, length)[offsets]
+class _At:
+    """Fields at fixed columns of records starting at `offsets` (1-D gathers, no row copies)."""
 
+    def __init__(self, arr: U8, offsets: I64) -> None:
+        self.arr, self.offsets = arr, offsets
+        # words[p] = the big-endian int32 at arr[p:p+4] (an overlapping view)
+        self.words = np.ndarray((max(len(arr) - 3, 0),), ">i4", arr, 0, (1,))
 
-def _word(rows: U8, column: int) -> I64:
-    """The big-endian int32 at `column` of every row."""
-    return (
-        np.ascontiguousarray(rows[:, column : column + 4]).view(">i4").reshape(-1).astype(np.int64)
-    )
+    def i32(self, column: int) -> I64:
+        return self.words[self.offsets + column].astype(np.int64)
+
+    def u8(self, column: int) -> U8:
+        return self.arr[self.offsets + column]
 
 
 BAD = -3  # an id for a record that refers to a string never defined
