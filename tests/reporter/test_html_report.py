@@ -237,3 +237,35 @@ def test_real_gatling_logs_through_the_cli(fixture: str, tmp_path: Path, browser
     expected = [tree["stats"]] + [n.stats for n in flatten(tree)]
     assert totals == [str(s["numberOfRequests"]["total"]) for s in expected]
     browser.screenshot(ARTIFACTS / f"report-{fixture}.png")
+
+
+def page_data(page: Path) -> dict:
+    html = page.read_text()
+    found = re.search(r'<script id="report-data" type="application/json">(.*?)</script>', html)
+    assert found is not None
+    return json.loads(found.group(1))
+
+
+def test_a_group_without_group_records_gets_no_empty_chart(tmp_path: Path):
+    log = tmp_path / "simulation.log"
+    log.write_text(
+        "RUN\tshop.Sim\tsim\t1700000000000\t \t3.10.5\n"
+        "USER\tShop\tSTART\t1700000000000\n"
+        "REQUEST\tA\tPay\t1700000000100\t1700000000200\tOK\t \n"
+        "REQUEST\tA\tPay\t1700000001100\t1700000001300\tOK\t \n"
+        "USER\tShop\tEND\t1700000002000\n"
+    )
+    out = tmp_path / "report"
+    result = CliRunner().invoke(main, ["build", str(log), "-o", str(out)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    tree = json.loads((out / "js" / "stats.json").read_text())
+    pages = {n.kind: n.href for n in flatten(tree)}
+    for kind, page in pages.items():
+        data = page_data(out / page)
+        html = (out / page).read_text()
+        containers = re.findall(r'<div class="chart" id="chart-([a-z-]+)"', html)
+        assert containers == [c["id"] for c in data["charts"]], kind
+        for chart in data["charts"]:
+            assert any(v is not None for s in chart["series"] for v in s["y"]), (kind, chart["id"])
+    request_charts = [c["id"] for c in page_data(out / pages["request"])["charts"]]
+    assert request_charts == ["requests", "responses", "distribution", "percentiles"]

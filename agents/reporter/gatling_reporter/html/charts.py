@@ -65,7 +65,12 @@ def node_charts(series: NodeSeries, *, with_users: bool) -> list[Chart]:
                 ],
             )
         )
-    return charts
+    return [c for c in charts if has_data(c)]
+
+
+def has_data(chart: Chart) -> bool:
+    """A chart worth drawing: some series has a value (an empty split draws nothing)."""
+    return any(v is not None for s in chart["series"] for v in s["y"])
 
 
 def pod_charts(pods: list[PodSeries]) -> list[Chart]:
