@@ -303,9 +303,22 @@ def test_series_per_second_equal_plain_recount() -> None:
         for label, p in (("min", 0), ("p50", 50), ("p95", 95), ("max", 100)):
             got = node["percentiles"]["values"][labels.index(label)][second]
             assert got == math.floor(np.percentile(values, p) + 0.5), (second, label)
-    assert series["users"]["scenarios"]["Browse"][0] == 1
-    assert series["users"]["scenarios"]["Buy"][1] == 1
-    assert series["users"]["all"][-1] == 1
+    assert series["users"]["scenarios"]["Browse"][:3] == [1, 1, 1]
+    assert series["users"]["scenarios"]["Buy"][:3] == [0, 1, 1]
+    assert series["users"]["all"][:3] == [1, 2, 2]
+
+
+def test_active_users_count_the_second_a_user_ends_in() -> None:
+    r = Records(
+        [(0, T0, T0 + 6000, True, NO_MESSAGE)],
+        [],
+        [(0, True, T0), (0, True, T0 + 1200), (0, False, T0 + 2500), (1, True, T0 + 4000)],
+        [],
+    )
+    users = report_data(stats_of(r), SETTINGS)["series"]["users"]
+    assert users["scenarios"]["Browse"] == [1, 2, 2, 1, 1, 1]
+    assert users["scenarios"]["Buy"] == [0, 0, 0, 0, 1, 1]
+    assert users["all"] == [1, 2, 2, 1, 2, 2]
 
 
 def test_long_runs_get_at_most_1000_points_and_distribution_100_buckets() -> None:

@@ -147,17 +147,27 @@ def _node_series(stats: RunStats, node: Node, axis: TimeAxis) -> dict[str, Any]:
 
 
 def _users(stats: RunStats, axis: TimeAxis) -> dict[str, Any]:
+    """Active users as Gatling counts them: per second, previous - ends of the previous second +
+    starts (a user is active in the second it ends), then the floor of the mean per bucket."""
     scen, is_end, sec = stats.tables["users"].columns
     counts = stats.tables["users"].counts
-    delta = np.where(is_end == 1, -counts, counts)
+    seconds = axis.seconds
+    bucket = axis.bucket_of(axis.first_second + np.arange(seconds, dtype=np.int64))
+    per_bucket = np.bincount(bucket, minlength=axis.length)
     out: dict[str, list[int]] = {}
     total = np.zeros(axis.length, np.int64)
     for i, name in enumerate(stats.names["scenarios"].values):
         mask = scen == i
-        active = np.cumsum(axis.sum_per_bucket(sec[mask], delta[mask]))
-        total += active
-        out[name] = [int(v) for v in active]
-    return {"all": [int(v) for v in total], "scenarios": out}
+        offset = np.clip(sec[mask] - axis.first_second, 0, seconds - 1)
+        starts = np.bincount(offset, np.where(is_end[mask] == 0, counts[mask], 0), seconds)
+        ends = np.bincount(offset, np.where(is_end[mask] == 1, counts[mask], 0), seconds)
+        ended_before = np.concatenate(([0], np.cumsum(ends)[:-1]))
+        active = (np.cumsum(starts) - ended_before).astype(np.int64)
+        sums = np.bincount(bucket, active, axis.length).astype(np.int64)
+        mean = np.where(per_bucket > 0, sums // np.maximum(per_bucket, 1), 0)
+        total += mean
+        out[name] = mean.tolist()
+    return {"all": total.tolist(), "scenarios": out}
 
 
 def _inputs(stats: RunStats, axis: TimeAxis) -> list[dict[str, Any]]:

@@ -28,6 +28,7 @@ class TimeAxis:
     first_second: int
     step: float  # seconds per bucket
     length: int
+    seconds: int  # whole seconds spanned by the run (first_second included)
 
     @staticmethod
     def for_run(start_ms: int, end_ms: int) -> TimeAxis:
@@ -35,7 +36,7 @@ class TimeAxis:
         last = -(-end_ms // 1000)
         span = max(last - first, 1)
         step = 1.0 if span < MAX_PLOTS else span / MAX_PLOTS
-        return TimeAxis(first, step, max(math.ceil(span / step), 1))
+        return TimeAxis(first, step, max(math.ceil(span / step), 1), span)
 
     def bucket_of(self, seconds: I64) -> I64:
         idx = np.floor((seconds - self.first_second) / self.step + 0.5).astype(np.int64)
