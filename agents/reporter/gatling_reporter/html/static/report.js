@@ -36,16 +36,20 @@
     return trace;
   }
 
+  var NARROW = window.matchMedia("(max-width: 600px)").matches;
+
   function layoutFor(chart) {
     return {
-      margin: { l: 56, r: 16, t: 10, b: 40 },
+      margin: { l: NARROW ? 44 : 56, r: 12, t: 10, b: 40 },
       barmode: chart.barmode || "group",
       hovermode: "x unified",
       showlegend: true,
-      legend: { orientation: "h", y: -0.2 },
+      legend: { orientation: "h", y: -0.2, yanchor: "top" },
       xaxis: {
         type: chart.xType === "date" ? "date" : (chart.xType || "linear"),
         title: chart.xTitle ? { text: label(chart.xTitle) } : undefined,
+        nticks: NARROW ? 4 : undefined,
+        tickangle: 0,
         automargin: true
       },
       yaxis: { title: { text: label(chart.yTitle || "") }, rangemode: "tozero", automargin: true },
