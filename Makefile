@@ -61,5 +61,11 @@ images: ## Build the images (needs Docker): REGISTRY=... TAG=...
 push: images ## Push the images (needs Docker and a registry login)
 	for a in $(AGENTS); do docker push $(REGISTRY)/gatling-$$a:$(TAG) || exit 1; done
 
+deploy: ## Install the CRD, RBAC and the controller into the current kubectl context
+	kubectl apply -k config
+
+undeploy: ## Remove the controller, its RBAC and the CRD (and with it every Gatling resource)
+	kubectl delete -k config --ignore-not-found
+
 clean: ## Remove the virtualenv, node tools and caches
 	rm -rf $(VENV) $(NODE_TOOLS)/node_modules .mypy_cache .ruff_cache .pytest_cache demo-out test-artifacts
