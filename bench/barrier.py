@@ -1,8 +1,9 @@
 """Start-barrier benchmark: N waiters on the Kubernetes API emulator, ours vs the Go operator.
 
 Each waiter is a thread with its own ApiClient (X-Client-Id = its pod name, so the emulator counts
-requests per waiter). The threads are spread over a few worker processes and the emulator runs in
-its own process: 200 threads under one GIL would measure GIL convoys, not the barrier. Pods
+requests per waiter). The threads are split over two worker processes and the emulator runs in
+its own process, so one GIL does not serialize 200 wake-ups at the release instant (more worker
+processes cost more CPU than they save on a small machine). Pods
 register at random times over a window, on a schedule shared by all processes (wall clock).
 
 Ours: gatling_waiter (register, list + watch, sleep until the common release instant).
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -32,7 +34,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from gatling_waiter.barrier import wait_for_release
+from gatling_waiter.barrier import Barrier
 from gatling_waiter.settings import WaiterSettings
 from kubernetes import client
 
@@ -54,7 +56,9 @@ def _api(url: str, client_id: str) -> client.ApiClient:
 
 
 # --- worker process: a group of waiter threads ----------------------------------------------
-def _ours(url: str, namespace: str, pod: str, n: int, settle: float) -> Outcome:
+def _ours(
+    url: str, namespace: str, pod: str, n: int, settle: float, released: threading.Barrier
+) -> Outcome:
     settings = WaiterSettings(
         parallelism=n,
         job_name=JOB,
@@ -64,12 +68,19 @@ def _ours(url: str, namespace: str, pod: str, n: int, settle: float) -> Outcome:
         settle=settle,
         log_interval=3600.0,
     )
-    with _api(url, pod) as api:
-        release = wait_for_release(settings, api)
-        return Outcome(released=time.time(), instant=release.instant.timestamp())
+    with _api(url, pod) as api, Barrier(settings, api) as barrier:
+        release = barrier.wait()
+        outcome = Outcome(released=time.time(), instant=release.instant.timestamp())
+        # The pod would start Gatling now. Closing the watch (in __exit__) waits until the
+        # process's other waiters are released too: separate pods do not share a CPU, and the
+        # simulated ones must not delay each other's release with their cleanup.
+        released.wait()
+        return outcome
 
 
-def _go_operator(url: str, namespace: str, pod: str, n: int, settle: float) -> Outcome:
+def _go_operator(
+    url: str, namespace: str, pod: str, n: int, settle: float, released: threading.Barrier
+) -> Outcome:
     """The Go operator's init container: `kubectl label`, then `kubectl get pods` every 1 s."""
     with _api(url, pod) as api:
         core = client.CoreV1Api(api)
@@ -89,12 +100,16 @@ def worker(spec: dict[str, Any]) -> None:
     body = _ours if spec["mode"] == "ours" else _go_operator
     jobs: list[tuple[str, float]] = spec["pods"]  # (pod, wall-clock start)
     outcomes: dict[str, Outcome] = {}
+    released = threading.Barrier(len(jobs), timeout=150)
 
     def run(pod: str, start: float) -> None:
         time.sleep(max(0.0, start - time.time()))
         try:
-            outcomes[pod] = body(spec["url"], spec["namespace"], pod, spec["n"], spec["settle"])
+            outcomes[pod] = body(
+                spec["url"], spec["namespace"], pod, spec["n"], spec["settle"], released
+            )
         except Exception as exc:  # reported, not hidden
+            released.abort()
             outcomes[pod] = Outcome(error=f"{type(exc).__name__}: {exc}")
 
     threads = [threading.Thread(target=run, args=job, daemon=True) for job in jobs]
@@ -207,19 +222,24 @@ def main() -> None:
         worker(json.loads(args.worker))
         return
     n, window, settle = (20, 2.0, 1.0) if args.quick else (200, 5.0, 2.0)
-    processes = args.processes or (2 if args.quick else 8)
+    processes = args.processes or (1 if args.quick else 2)
     rng = random.Random(args.seed)
     delays = [rng.uniform(0, window) for _ in range(n)]
     print(
         f"barrier: N={n} waiters (threads in {processes} processes), registrations over "
-        f"{window:g}s, settle {settle:g}s"
+        f"{window:g}s, settle {settle:g}s; load average {os.getloadavg()[0]:.1f} "
+        f"on {os.cpu_count()} CPUs"
     )
     k8s = Emulator()
     try:
         mine = run_fleet(k8s, "ours", delays, settle, processes)
         instants = {o.instant for o in mine}
         spread = _spread_ms(mine)
-        print(f"ours: {len(instants)} distinct release instant(s) among {n} waiters")
+        late = sorted(((o.released or 0) - (o.instant or 0)) * 1000 for o in mine)
+        print(
+            f"ours: {len(instants)} distinct release instant(s) among {n} waiters; returned "
+            f"{late[0]:.1f} to {late[-1]:.1f} ms after it (median {late[len(late) // 2]:.1f})"
+        )
         requests = _report("ours", spread, k8s.requests_per_client("ours-"))
         base = run_fleet(k8s, "baseline", delays, settle, processes)
         base_spread = _spread_ms(base)

@@ -229,7 +229,7 @@ class Handler(BaseHTTPRequestHandler):
         if verb == "get":
             self._send_json(200, store.get(kind, ns, route.name or ""))
         elif verb == "list":
-            items, rv = store.select(kind, route.namespace, self._matchers(query))
+            items, rv = store.select(kind, route.namespace, self._matchers(query), shared=True)
             self._send_json(200, self._list_body(kind, items, rv))
         elif verb == "create":
             if route.name is not None:
@@ -246,7 +246,7 @@ class Handler(BaseHTTPRequestHandler):
             obj = store.delete(kind, ns, route.name or "", policy)
             self._send_json(200, self._deleted_body(kind, obj))
         elif verb == "deletecollection":
-            items, _ = store.select(kind, route.namespace, self._matchers(query))
+            items, _ = store.select(kind, route.namespace, self._matchers(query), shared=True)
             policy = query.get("propagationPolicy") or (body or {}).get("propagationPolicy")
             for item in items:
                 meta = item["metadata"]
@@ -315,7 +315,7 @@ class Handler(BaseHTTPRequestHandler):
         store, kind = self.emulator.store, route.kind
         rv_param = query.get("resourceVersion") or "0"
         if rv_param == "0":
-            items, cursor = store.select(kind, route.namespace, matchers)
+            items, cursor = store.select(kind, route.namespace, matchers, shared=True)
             for item in items:
                 yield _event_line("ADDED", item)
         else:
@@ -333,7 +333,8 @@ class Handler(BaseHTTPRequestHandler):
             and time.monotonic() < deadline
         ):
             try:
-                events = self._wait_events(cursor, min(deadline, last_sent + 1.0))
+                wake = min(deadline, last_sent + self.emulator.bookmark_interval)
+                events = self._wait_events(cursor, wake if bookmarks else deadline)
             except ApiError as exc:
                 yield _event_line("ERROR", exc.status())
                 return

@@ -216,13 +216,22 @@ class Store:
             return copy.deepcopy(obj)
 
     def select(
-        self, kind: Kind, namespace: str | None, matchers: Iterable[Matcher] = ()
+        self,
+        kind: Kind,
+        namespace: str | None,
+        matchers: Iterable[Matcher] = (),
+        *,
+        shared: bool = False,
     ) -> tuple[list[Obj], int]:
-        """Matching objects sorted by (namespace, name), and the list's resourceVersion."""
+        """Matching objects sorted by (namespace, name), and the list's resourceVersion.
+
+        shared=True returns the stored dicts themselves (never mutated once stored: every write
+        stores a new dict) for callers that only serialize them, like the HTTP layer.
+        """
         checks = list(matchers)
         with self.cond:
             items = [
-                copy.deepcopy(obj)
+                obj if shared else copy.deepcopy(obj)
                 for (ns, _), obj in sorted(self._bucket(kind).items())
                 if (namespace is None or ns == namespace) and all(m(obj) for m in checks)
             ]

@@ -138,29 +138,52 @@ def register(api: PodsApi, clock: Clock) -> datetime:
     return patched.registered_at  # as peers read it: milliseconds
 
 
+class Barrier:
+    """The waiter as a context manager: `wait()` returns at the release instant, and the watch
+    is closed afterwards, in `__exit__`, so that cleanup never delays the release itself.
+
+        with Barrier(settings, api_client) as barrier:
+            release = barrier.wait()
+    """
+
+    def __init__(
+        self, settings: WaiterSettings, api_client: client.ApiClient, clock: Clock = utc_now
+    ) -> None:
+        self._settings, self._clock = settings, clock
+        self._api = PodsApi(api_client, settings)
+        self._view = PeerView(settings.parallelism, settings.settle, settings.start_time)
+        self._follower = Follower(self._api, self._view, settings)
+
+    def __enter__(self) -> Barrier:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._follower.stop()
+        if self._follower.is_alive():
+            self._follower.join(timeout=5)  # no thread may outlive us (interpreter exit aborts)
+
+    def wait(self) -> Release:
+        """Register, wait until at least N peers are registered, sleep until the instant."""
+        s = self._settings
+        registered_at = register(self._api, self._clock)
+        log.info(
+            "registered pod %s at %s; waiting for %d pods of job %s",
+            show(s.pod_name),
+            registered_at.isoformat(),
+            s.parallelism,
+            show(s.job_name),
+        )
+        self._follower.start()
+        instant, first = _sleep_until_release(self._view, s, self._clock)
+        return Release(instant, first, registered_at, self._clock())
+
+
 def wait_for_release(
     settings: WaiterSettings, api_client: client.ApiClient, clock: Clock = utc_now
 ) -> Release:
-    """Register, wait until at least N peers are registered, sleep until the release instant."""
-    api = PodsApi(api_client, settings)
-    registered_at = register(api, clock)
-    log.info(
-        "registered pod %s at %s; waiting for %d pods of job %s",
-        show(settings.pod_name),
-        registered_at.isoformat(),
-        settings.parallelism,
-        show(settings.job_name),
-    )
-    view = PeerView(settings.parallelism, settings.settle, settings.start_time)
-    follower = Follower(api, view, settings)
-    follower.start()
-    try:
-        instant, first = _sleep_until_release(view, settings, clock)
-        released_at = clock()
-    finally:
-        follower.stop()
-        follower.join(timeout=5)  # no thread may outlive the call (interpreter exit aborts)
-    return Release(instant, first, registered_at, released_at)
+    """Barrier.wait() with the watch closed before returning."""
+    with Barrier(settings, api_client, clock) as barrier:
+        return barrier.wait()
 
 
 def _sleep_until_release(

@@ -12,7 +12,7 @@ from gatling_common.errors import InputError
 from gatling_common.logs import setup_logging
 from kubernetes import client, config
 
-from gatling_waiter.barrier import wait_for_release
+from gatling_waiter.barrier import Barrier
 from gatling_waiter.release import format_time
 from gatling_waiter.settings import WaiterSettings
 
@@ -176,8 +176,11 @@ def main(
         settle=settle,
         poll_interval=poll_interval,
     )
-    with client.ApiClient(api_configuration(kubeconfig)) as api_client:
-        release = wait_for_release(settings, api_client)
+    with (
+        client.ApiClient(api_configuration(kubeconfig)) as api_client,
+        Barrier(settings, api_client) as barrier,
+    ):
+        release = barrier.wait()
     click.echo(
         f"released at {format_time(release.instant)}: {len(release.peers)} of "
         f"{parallelism} pods registered"
