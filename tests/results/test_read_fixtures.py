@@ -154,3 +154,16 @@ def test_small_batches_give_the_same_records_as_one_batch() -> None:
         big, _ = read_records(path)
         assert small == big
         assert counts(small) == counts(big)
+
+
+@pytest.mark.shared
+def test_prefetching_thread_gives_the_same_batches_and_stops_early() -> None:
+    path = gatling_fixture("v3.10.5-hard-zoladp-3.5MB", "simulation.log")
+    with open_log(path, batch_records=4096, prefetch=False) as reader:
+        plain = [len(b.req_key) for b in reader]
+    with open_log(path, batch_records=4096) as reader:
+        assert [len(b.req_key) for b in reader] == plain
+    with open_log(path, batch_records=4096) as reader:
+        for _ in reader:
+            break  # the worker thread is stopped, the file closed, nothing hangs
+    assert len(plain) > 3

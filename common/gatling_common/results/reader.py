@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import gzip
 import io
+import queue
+import threading
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,8 +44,12 @@ GZIP_MAGIC = b"\x1f\x8b"
 class LogReader:
     """One simulation.log, read once in batches. Use `open_log`."""
 
-    def __init__(self, path: Path, *, batch_records: int = DEFAULT_BATCH_RECORDS) -> None:
+    def __init__(
+        self, path: Path, *, batch_records: int = DEFAULT_BATCH_RECORDS, prefetch: bool = True
+    ) -> None:
         self.path = path
+        self._prefetch = prefetch
+        self._worker: _Prefetch | None = None
         self.info = RunInfo()
         self.strings = FileStrings()
         self.skipped = SkipCounter()
@@ -105,10 +111,15 @@ class LogReader:
         return min(max(self._batch_records * per_record, 1 << 16), 64 << 20)
 
     def __iter__(self) -> Iterator[RecordBatch]:
-        if self._binary:
-            yield from self._binary_batches()
-        else:
-            yield from self._text_batches()
+        batches = self._binary_batches() if self._binary else self._text_batches()
+        if not self._prefetch:
+            yield from batches
+            return
+        self._worker = _Prefetch(batches)
+        try:
+            yield from self._worker
+        finally:
+            self._worker.stop()
 
     def _text_batches(self) -> Iterator[RecordBatch]:
         """Chunks of whole lines, each read straight into one padded array (one copy)."""
@@ -165,6 +176,8 @@ class LogReader:
                 return
 
     def close(self) -> None:
+        if self._worker is not None:
+            self._worker.stop()
         self._stream.close()
         self._file.close()
 
@@ -180,6 +193,66 @@ class LogReader:
         self.close()
 
 
-def open_log(path: Path, *, batch_records: int = DEFAULT_BATCH_RECORDS) -> LogReader:
-    """Open a simulation.log; its RunInfo is read now (InputError if it is no Gatling 3 log)."""
-    return LogReader(path, batch_records=batch_records)
+def open_log(
+    path: Path, *, batch_records: int = DEFAULT_BATCH_RECORDS, prefetch: bool = True
+) -> LogReader:
+    """Open a simulation.log; its RunInfo is read now (InputError if it is no Gatling 3 log).
+
+    With `prefetch` (the default), one background thread reads and decodes the next batch while
+    the caller folds the current one (numpy releases the GIL, so both cores work). Only that
+    thread touches the file, `strings` and `skipped`; `skipped` is final once iteration ends.
+    """
+    return LogReader(path, batch_records=batch_records, prefetch=prefetch)
+
+
+class _Failed:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+_DONE = object()
+
+
+class _Prefetch:
+    """Runs a batch iterator in a worker thread, at most two batches ahead of the consumer."""
+
+    def __init__(self, batches: Iterator[RecordBatch]) -> None:
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=2)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(batches,), daemon=True)
+        self._thread.start()
+
+    def _run(self, batches: Iterator[RecordBatch]) -> None:
+        try:
+            for batch in batches:
+                if not self._put(batch):
+                    return
+            self._put(_DONE)
+        except BaseException as error:  # handed to the consumer, raised there
+            self._put(_Failed(error))
+
+    def _put(self, item: object) -> bool:
+        while not self._stopping.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def __iter__(self) -> Iterator[RecordBatch]:
+        while True:
+            item = self._queue.get()
+            if item is _DONE:
+                self._thread.join()
+                return
+            if isinstance(item, _Failed):
+                self._thread.join()
+                raise item.error
+            yield item  # type: ignore[misc]
+
+    def stop(self) -> None:
+        """Let the worker end (the consumer stopped early or the reader is closed)."""
+        self._stopping.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join()
