@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from gatling_common.errors import InputError
 from gatling_common.storage import (
+    BucketNotFoundError,
     NotFoundError,
     PermanentStorageError,
     Storage,
@@ -146,9 +147,16 @@ def test_missing_bucket_names_the_bucket(storage_target: Target, tmp_path: Path)
         list(store.list())
     with pytest.raises(NotFoundError, match=missing):
         store.download_file("pod.log", tmp_path / "out")
-    if storage_target.backend != "local":  # a local bucket is a folder we create
-        with pytest.raises(NotFoundError, match=rf"(bucket|container) '{missing}' does not exist"):
-            store.upload_file(src, "pod.log")
+    if storage_target.backend == "local":  # a local bucket is a folder we create
+        assert not store.exists("pod.log")
+        return
+    does_not_exist = rf"^(bucket|container) '{missing}' does not exist \({url}/pod\.log\)$"
+    with pytest.raises(BucketNotFoundError, match=does_not_exist):
+        store.upload_file(src, "pod.log")
+    with pytest.raises(BucketNotFoundError, match=does_not_exist):
+        store.head("pod.log")
+    with pytest.raises(BucketNotFoundError, match=does_not_exist):
+        store.exists("pod.log")  # a misconfiguration, not an absent object
 
 
 def test_bad_metadata_key_is_refused_before_upload(storage_target: Target, tmp_path: Path) -> None:

@@ -8,8 +8,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from gatling_common.storage import PermanentStorageError, StorageSettings, open_storage
+from gatling_common.storage import (
+    PermanentStorageError,
+    RetryableStorageError,
+    StorageSettings,
+    open_storage,
+)
 
+from tests.support import emulators
 from tests.support.emulators import (
     AZURITE_ACCOUNT,
     AZURITE_KEY,
@@ -129,3 +135,25 @@ def test_azure_without_any_credentials_is_a_clear_error(small: Path) -> None:
         match=r"no Azure account for container 'c1' \(az://c1/run1\): give a connection",
     ):
         store.upload_file(small, "pod.log")
+
+
+def test_gcs_unreachable_endpoint_is_named(small: Path) -> None:
+    with FaultProxy("http://127.0.0.1:9") as proxy:
+        endpoint = proxy.url  # was listening a moment ago; now nothing does
+    settings = replace(TEST_SETTINGS, gcs_endpoint_url=endpoint)
+    store = open_storage("gs://some-bucket/run1", settings)
+
+    with pytest.raises(RetryableStorageError) as err:
+        store.upload_file(small, "pod.log")
+
+    assert str(err.value).startswith(
+        f"cannot reach the GCS endpoint {endpoint} for bucket 'some-bucket' (Connection refused"
+    )
+
+
+def test_missing_emulator_fails_with_the_install_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(emulators, "AZURITE_BIN", tmp_path / "no-azurite")
+    with pytest.raises(emulators.MissingEmulatorError, match="`make setup` installs it"):
+        emulators.start_azurite()

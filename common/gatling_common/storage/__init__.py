@@ -10,6 +10,7 @@ import importlib
 
 from gatling_common.errors import InputError
 from gatling_common.storage.base import (
+    BucketNotFoundError,
     NotFoundError,
     ObjectInfo,
     PermanentStorageError,
@@ -21,6 +22,7 @@ from gatling_common.storage.base import (
 from gatling_common.storage.location import Location
 
 __all__ = [
+    "BucketNotFoundError",
     "Location",
     "NotFoundError",
     "ObjectInfo",

@@ -41,6 +41,7 @@ from azure.storage.blob import (
 
 from gatling_common.retry import retry_call
 from gatling_common.storage.base import (
+    BucketNotFoundError,
     NotFoundError,
     ObjectInfo,
     PermanentStorageError,
@@ -232,7 +233,7 @@ class AzureStorage(Storage):
             code = str(getattr(raw_code, "value", raw_code))  # an enum member or a plain string
             cause = f"{code or 'HTTP'} {status}"
             if code in _MISSING_CONTAINER:
-                return NotFoundError(f"container '{container}' does not exist ({where})")
+                return BucketNotFoundError(f"container '{container}' does not exist ({where})")
             if status == 404:
                 return self._missing(name, where)
             if code in _DENIED or status in (401, 403):
@@ -268,7 +269,9 @@ class AzureStorage(Storage):
         """A bare 404 (HEAD has no body): tell a missing container from a missing blob."""
         try:
             if not self._container.exists():
-                return NotFoundError(f"container '{self.location.bucket}' does not exist ({where})")
+                return BucketNotFoundError(
+                    f"container '{self.location.bucket}' does not exist ({where})"
+                )
         except AzureError:
             pass
         return NotFoundError(f"no such object {where}")

@@ -40,6 +40,10 @@ class NotFoundError(PermanentStorageError):
     """The object, or the bucket, does not exist."""
 
 
+class BucketNotFoundError(NotFoundError):
+    """The bucket (container) itself does not exist: a configuration error, never "absent"."""
+
+
 @dataclass(frozen=True)
 class ObjectInfo:
     name: str  # relative to the storage's location
@@ -133,8 +137,11 @@ class Storage(abc.ABC):
         """Size and metadata of one object; `NotFoundError` when it is missing."""
 
     def exists(self, name: str) -> bool:
+        """Whether the object exists; a missing bucket raises `BucketNotFoundError`."""
         try:
             self.head(name)
+        except BucketNotFoundError:
+            raise
         except NotFoundError:
             return False
         return True

@@ -35,6 +35,7 @@ from google.resumable_media import DataCorruption, InvalidResponse
 
 from gatling_common.retry import retry_call
 from gatling_common.storage.base import (
+    BucketNotFoundError,
     NotFoundError,
     ObjectInfo,
     PermanentStorageError,
@@ -239,7 +240,9 @@ class GCSStorage(Storage):
         """A 404 on an object call: tell a missing bucket from a missing object."""
         try:
             if not self._bucket.exists(retry=None, timeout=_TIMEOUT):
-                return NotFoundError(f"bucket '{self.location.bucket}' does not exist ({where})")
+                return BucketNotFoundError(
+                    f"bucket '{self.location.bucket}' does not exist ({where})"
+                )
         except _SDK_ERRORS:
             pass
         return NotFoundError(f"no such object {where}")

@@ -46,6 +46,7 @@ from s3transfer.utils import ChunksizeAdjuster  # type: ignore[import-untyped]
 
 from gatling_common.retry import retry_call
 from gatling_common.storage.base import (
+    BucketNotFoundError,
     NotFoundError,
     ObjectInfo,
     PermanentStorageError,
@@ -259,7 +260,7 @@ class S3Storage(Storage):
             status = int(meta.get("HTTPStatusCode") or 0)
             cause = f"{code}: {error.get('Message') or 'HTTP ' + str(status)}"
             if code in _MISSING_BUCKET:
-                return NotFoundError(f"bucket '{bucket}' does not exist ({where})")
+                return BucketNotFoundError(f"bucket '{bucket}' does not exist ({where})")
             if code in _MISSING_OBJECT or status == 404:
                 return self._missing(name, where)
             if code in _DENIED or status in (401, 403):
@@ -290,7 +291,7 @@ class S3Storage(Storage):
             self._client.head_bucket(Bucket=self.bucket)
         except ClientError as exc:
             if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
-                return NotFoundError(f"bucket '{self.bucket}' does not exist ({where})")
+                return BucketNotFoundError(f"bucket '{self.bucket}' does not exist ({where})")
         except BotoCoreError:
             pass
         return NotFoundError(f"no such object {where}")
