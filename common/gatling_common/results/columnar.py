@@ -1,4 +1,4 @@
-"""Vectorized helpers shared by the readers: integers from byte slices, big-endian words, lookups.
+"""Vectorized helpers of the text reader: integers from byte slices, interned string slices.
 
 A chunk of a file is a numpy uint8 array; fields are given as arrays of [start, end) positions.
 """
@@ -53,14 +53,6 @@ def window(arr: U8, length: int) -> U8:
     if len(arr) < length:
         return np.zeros((1, length), np.uint8)
     return np.lib.stride_tricks.sliding_window_view(arr, length)
-
-
-def be_int32(arr: U8, offsets: I64) -> I64:
-    """Big-endian int32 words starting at each offset."""
-    if len(offsets) == 0:
-        return np.empty(0, np.int64)
-    raw = window(arr, 4)[offsets]
-    return raw.view(">i4").reshape(-1).astype(np.int64)
 
 
 def intern_slices(arr: U8, a: I64, b: I64, resolve: Callable[[bytes], int]) -> I64:
