@@ -6,6 +6,8 @@ build keys by hand. Which layer retries what:
 - `retry_call` in this package retries a whole operation (e.g. a complete upload) when the SDK gave
   up with a retryable error, a bounded number of times. Backends translate every SDK exception in
   one place (`_translate`) into `RetryableStorageError` or `PermanentStorageError`.
+So every method below already retries: callers must not wrap them in `retry_call` again (the
+attempts would multiply). A `Progress` callback may be called from the SDK's worker threads.
 """
 
 from __future__ import annotations
