@@ -170,3 +170,32 @@ def test_unreachable_endpoint_is_named(fault_target: Target, small_file: Path) -
 
     assert endpoint in str(err.value)
     assert "Connection refused" in str(err.value)
+
+
+def test_download_faults_are_retried_and_leave_no_partial_file(
+    fault_target: Target, proxy_factory, big_file: Path
+) -> None:
+    open_storage(fault_target.url, fault_target.settings).upload_file(big_file, "big.log")
+    proxy = proxy_factory([Fault.reset(times=1), Fault.status_code(503, times=2)], {"GET"})
+    store = open_storage(fault_target.url, _through(fault_target, proxy))
+    target = big_file.parent / "down" / "big.log"
+
+    store.download_file("big.log", target)
+
+    assert proxy.injected == 3
+    assert target.read_bytes() == big_file.read_bytes()
+    assert sorted(p.name for p in target.parent.iterdir()) == ["big.log"]
+
+
+def test_download_that_keeps_failing_leaves_nothing(
+    fault_target: Target, proxy_factory, big_file: Path
+) -> None:
+    open_storage(fault_target.url, fault_target.settings).upload_file(big_file, "big.log")
+    proxy = proxy_factory([Fault.status_code(500, times=None)], {"GET"})
+    store = open_storage(fault_target.url, _through(fault_target, proxy))
+    folder = big_file.parent / "down"
+
+    with pytest.raises(RetryableStorageError, match=r"big\.log"):
+        store.download_file("big.log", folder / "big.log")
+
+    assert list(folder.iterdir()) == []
