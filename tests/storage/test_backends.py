@@ -215,3 +215,17 @@ def test_wrong_settings_keep_the_bucket_name_in_messages(
         open_storage(storage_target.url, bad).upload_file(src, "pod.log")
     assert wrong_key not in str(err.value)
     assert "denied" in str(err.value)
+
+
+def test_download_into_an_unwritable_place_is_permanent(
+    storage_target: Target, tmp_path: Path
+) -> None:
+    store = _open(storage_target)
+    src = tmp_path / "f"
+    src.write_bytes(b"data")
+    store.upload_file(src, "pod.log")
+    blocker = tmp_path / "blocker"
+    blocker.write_bytes(b"")  # a file where the download's folder should be
+
+    with pytest.raises(PermanentStorageError, match=r"pod\.log"):
+        store.download_file("pod.log", blocker / "out.log")

@@ -50,6 +50,7 @@ from gatling_common.storage.base import (
     Storage,
     StorageError,
     StorageSettings,
+    local_file_error,
     source_size,
     validate_metadata,
 )
@@ -104,6 +105,8 @@ class AzureStorage(Storage):
                 raise
             except AzureError as exc:
                 raise self._translate(exc, name) from exc
+            except OSError as exc:  # the local file, read or written while transferring
+                raise local_file_error(exc, self.describe(name)) from exc
 
         return retry_call(attempt, what=what, policy=self.settings.retry, log=log)
 
@@ -158,10 +161,10 @@ class AzureStorage(Storage):
 
     def download_file(self, name: str, path: Path, *, progress: Progress | None = None) -> None:
         blob = self._container.get_blob_client(self.location.key(name))
-        path.parent.mkdir(parents=True, exist_ok=True)
         hook = _progress_hook(progress)
 
         def fetch() -> None:
+            path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
             try:
                 with os.fdopen(fd, "wb") as fh:

@@ -61,6 +61,13 @@ _META_KEY = re.compile(r"[a-z][a-z0-9]*\Z")
 _META_VALUE = re.compile(r"[\x20-\x7e]*\Z")  # printable ASCII: S3 sends values as HTTP headers
 
 
+def local_file_error(exc: OSError, where: str) -> PermanentStorageError:
+    """A local file that vanished or cannot be written during a transfer of `where`."""
+    return PermanentStorageError(
+        f"{where}: local file {exc.filename or '?'}: {exc.strerror or type(exc).__name__}"
+    )
+
+
 def source_size(path: Path, where: str) -> int:
     """Size of a file about to be uploaded to `where`; a clear error when it cannot be read."""
     try:

@@ -44,6 +44,7 @@ from gatling_common.storage.base import (
     Storage,
     StorageError,
     StorageSettings,
+    local_file_error,
     source_size,
     validate_metadata,
 )
@@ -93,6 +94,8 @@ class GCSStorage(Storage):
                 raise
             except _SDK_ERRORS as exc:
                 raise self._translate(exc, name) from exc
+            except OSError as exc:  # the local file, read or written while transferring
+                raise local_file_error(exc, self.describe(name)) from exc
 
         return retry_call(attempt, what=what, policy=self.settings.retry, log=log)
 
@@ -149,9 +152,9 @@ class GCSStorage(Storage):
 
     def download_file(self, name: str, path: Path, *, progress: Progress | None = None) -> None:
         key = self.location.key(name)
-        path.parent.mkdir(parents=True, exist_ok=True)
 
         def fetch() -> None:
+            path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
             os.close(fd)
             try:

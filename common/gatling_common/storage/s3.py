@@ -55,6 +55,7 @@ from gatling_common.storage.base import (
     Storage,
     StorageError,
     StorageSettings,
+    local_file_error,
     source_size,
     validate_metadata,
 )
@@ -112,9 +113,11 @@ class S3Storage(Storage):
                 raise self._translate(exc, name) from exc
             except Exception as exc:  # boto3 wraps ClientError in S3UploadFailedError etc.
                 root = _sdk_cause(exc)
-                if root is None:
-                    raise
-                raise self._translate(root, name) from exc
+                if root is not None:
+                    raise self._translate(root, name) from exc
+                if isinstance(exc, OSError):
+                    raise local_file_error(exc, self.describe(name)) from exc
+                raise
 
         return retry_call(attempt, what=what, policy=self.settings.retry, log=log)
 
@@ -188,9 +191,9 @@ class S3Storage(Storage):
 
     def download_file(self, name: str, path: Path, *, progress: Progress | None = None) -> None:
         key = self.location.key(name)
-        path.parent.mkdir(parents=True, exist_ok=True)
 
         def fetch() -> None:
+            path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
             os.close(fd)
             try:
