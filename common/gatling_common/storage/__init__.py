@@ -48,6 +48,8 @@ def open_storage(location: str | Location, settings: StorageSettings | None = No
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
+        if (exc.name or "").startswith("gatling_common"):
+            raise  # our own bug, not a missing extra
         raise InputError(
             f"storage location {loc.url}: the {loc.scheme}:// backend needs {extra} ({exc.name} "
             "is not installed)"
