@@ -86,6 +86,8 @@ def test_help_lists_options_with_their_env_vars() -> None:
     options = ("--endpoint-url", "--path-style", "--azure-connection-string", "--storage-attempts")
     for text in options:
         assert text in result.output
+    for var in _ENV_VARS:
+        assert var in result.output  # each option names its environment variable
     assert len(_ENV_VARS) == len([p for p in _cmd.params if p.name != "destination"])
 
 

@@ -153,7 +153,7 @@ OPTION_NAMES = tuple(name for name, _, _ in _OPTIONS)
 def storage_options(fn: F) -> F:
     """Add every storage option (with its env var) to a click command."""
     for name, decls, kwargs in reversed(_OPTIONS):
-        fn = click.option(*decls, name, **kwargs)(fn)
+        fn = click.option(*decls, name, show_envvar=True, **kwargs)(fn)
     return fn
 
 
