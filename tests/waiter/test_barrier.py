@@ -189,3 +189,13 @@ def test_hostile_pod_names(k8s: KubernetesEmulator) -> None:
     message = str(err.value)
     assert "\n" not in message and "\t" not in message
     assert "missing: 'lonely\\t\\xfc\\n" + "y" * 63 + "...' (not registered)" in message
+
+
+def test_a_pod_outside_the_job_is_warned_about(
+    k8s: KubernetesEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    add_pod(k8s, "stray", job="other")
+    add_pod(k8s, "run-a")
+    with pytest.raises(WaitTimeout, match="0 of 1 pods registered"):
+        Waiter(k8s, settings("stray", parallelism=1, timeout=0.3)).start().result()
+    assert "pod 'stray' is not labelled job-name=run: it will not count itself" in caplog.text

@@ -23,7 +23,7 @@ from gatling_waiter.errors import WaitTimeout, WatchForbidden, WatchGone
 from gatling_waiter.kube import PodsApi
 from gatling_waiter.progress import Progress, describe_missing, show
 from gatling_waiter.release import Peer, counted, peer_from_pod
-from gatling_waiter.settings import WaiterSettings
+from gatling_waiter.settings import JOB_NAME_LABEL, WaiterSettings
 from gatling_waiter.view import PeerView
 
 log = logging.getLogger(__name__)
@@ -126,9 +126,17 @@ class Follower(threading.Thread):
             self._relist()
 
 
-def register(api: PodsApi, clock: Clock) -> datetime:
+def register(api: PodsApi, settings: WaiterSettings, clock: Clock) -> datetime:
     """Label and annotate our own pod; keep an earlier registration (a restarted init container)."""
-    previous = peer_from_pod(api.read_own_pod())
+    own = api.read_own_pod()
+    labels = (own.get("metadata") or {}).get("labels") or {}
+    if labels.get(JOB_NAME_LABEL) != settings.job_name:
+        log.warning(
+            "pod %s is not labelled %s: it will not count itself among the peers",
+            show(settings.pod_name),
+            settings.peer_selector,
+        )
+    previous = peer_from_pod(own)
     if previous.registered_at is not None and not previous.terminated:
         log.info("already registered at %s; keeping it", previous.registered_at.isoformat())
         return previous.registered_at
@@ -165,7 +173,7 @@ class Barrier:
     def wait(self) -> Release:
         """Register, wait until at least N peers are registered, sleep until the instant."""
         s = self._settings
-        registered_at = register(self._api, self._clock)
+        registered_at = register(self._api, s, self._clock)
         log.info(
             "registered pod %s at %s; waiting for %d pods of job %s",
             show(s.pod_name),
