@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from gatling_waiter.release import format_time, peer_from_pod, release_instant
+from gatling_waiter.release import counted, format_time, peer_from_pod, release_instant
 from gatling_waiter.view import PeerView
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -52,6 +52,8 @@ def test_view_matches_the_reference_rule(
             pods[name] = pod
         peers = [peer_from_pod(p) for p in pods.values()]
         assert view.instant == release_instant(peers, n, 1.0, start_time)
+        if view.instant is not None:
+            assert view.first() == tuple(p.name for p in counted(peers)[:n])
     view.replace(list(pods.values()))
     peers = [peer_from_pod(p) for p in pods.values()]
     assert view.instant == release_instant(peers, n, 1.0, start_time)

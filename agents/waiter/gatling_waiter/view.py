@@ -30,6 +30,7 @@ class PeerView:
         self._peers: dict[str, Peer] = {}
         self._order: list[OrderKey] = []  # counted peers, sorted
         self.instant: datetime | None = None
+        self._first: tuple[str, ...] = ()  # precomputed: the release wake-up must be cheap
         self.error: FleetError | None = None
         self.loaded = False  # no progress lines before the first list arrived
 
@@ -67,6 +68,8 @@ class PeerView:
             instant = self._order[self._parallelism - 1][0] + self._settle
             if self._start_time is not None:
                 instant = max(instant, self._start_time)
+        if instant is not None:
+            self._first = tuple(name for _, name in self._order[: self._parallelism])
         if instant != self.instant or force:
             self.instant = instant
             self.cond.notify_all()
@@ -76,7 +79,7 @@ class PeerView:
         return list(self._peers.values())
 
     def first(self) -> tuple[str, ...]:
-        return tuple(name for _, name in self._order[: self._parallelism])
+        return self._first
 
 
 def _key(peer: Peer) -> OrderKey:
