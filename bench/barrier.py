@@ -139,7 +139,7 @@ class Emulator:
         with _api(self.url, "bench-setup") as api:
             core = client.CoreV1Api(api)
             for name in names:
-                body = {
+                body: Any = {
                     "metadata": {"name": name, "labels": {"job-name": JOB}},
                     "spec": {"containers": [{"name": "gatling", "image": "gatling"}]},
                 }
