@@ -35,7 +35,7 @@ REQUESTS = 3000
 
 def storage_args(target: Target) -> list[str]:
     s = target.settings
-    args = ["--storage-attempts", "2"]
+    args = ["--storage-attempts", "5"]  # a busy CI machine slows the emulators down
     if s.endpoint_url:
         args += ["--endpoint-url", s.endpoint_url]
     if s.gcs_endpoint_url:
