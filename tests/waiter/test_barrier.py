@@ -199,3 +199,12 @@ def test_a_pod_outside_the_job_is_warned_about(
     with pytest.raises(WaitTimeout, match="0 of 1 pods registered"):
         Waiter(k8s, settings("stray", parallelism=1, timeout=0.3)).start().result()
     assert "pod 'stray' is not labelled job-name=run: it will not count itself" in caplog.text
+
+
+def test_unauthorized_watch_ends_at_once(k8s: KubernetesEmulator) -> None:
+    add_pod(k8s, "run-a")
+    k8s.faults.inject(verb="watch", resource="pods", status=401, times=None)
+    with pytest.raises(PermissionDenied, match=r"^unauthorized: .* needs 'watch' on pods"):
+        Waiter(k8s, settings("run-a", parallelism=2)).start().result()
+    assert k8s.faults.requests(verb="watch") == 1
+    assert k8s.faults.requests(verb="list") == 1  # no relist loop after a permanent error

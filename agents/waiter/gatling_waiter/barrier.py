@@ -2,8 +2,8 @@
 
 A follower thread keeps a view of the Job's pods current: list, then watch from the list's
 resourceVersion; list again on 410 Gone and after errors; reconnect when the server ends a stream;
-poll with jitter when watching is forbidden. The calling thread only reads that view: it computes
-the release instant whenever the view changes and sleeps until that wall-clock instant.
+poll with jitter when watching is forbidden. The view derives the release instant; the calling
+thread sleeps until that wall-clock instant and is woken only when the instant moves.
 """
 
 from __future__ import annotations
@@ -80,8 +80,11 @@ class Follower(threading.Thread):
                         self._view.apply(event_type, obj)
                     failures = 0
             except WatchGone:
+                if self._stopped.is_set():
+                    return
                 log.info("watch expired (410 Gone); listing again")
                 version = self._relist()
+                continue
             except WatchForbidden as exc:
                 log.warning(
                     "watching pods is forbidden (%s); polling every ~%gs instead",
@@ -90,14 +93,17 @@ class Follower(threading.Thread):
                 )
                 self._poll()
                 return
-            except (RetryableError, OSError, ValueError) as exc:
+            except FleetError as exc:
+                if not isinstance(exc, RetryableError):
+                    raise  # 401, 404...: no retry helps
                 failures = self._after_failure(failures, exc)
-                version = self._relist()
-            except Exception as exc:
-                if self._stopped.is_set():
-                    return  # stop_watch() cut the stream
+            except Exception as exc:  # the stream broke (urllib3, socket, truncated JSON)
                 failures = self._after_failure(failures, exc)
-                version = self._relist()
+            else:
+                continue  # the server ended the stream: watch again from `version`
+            if self._stopped.is_set():
+                return  # stop_watch() cut the stream: no more requests
+            version = self._relist()
 
     def _after_failure(self, failures: int, exc: Exception) -> int:
         if self._stopped.is_set():
