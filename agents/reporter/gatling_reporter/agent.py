@@ -21,7 +21,6 @@ from typing import Any
 
 from gatling_common.errors import InputError, PermanentError
 from gatling_common.results.stats import RunStats
-from gatling_common.retry import retry_call
 from gatling_common.storage import ObjectInfo, Storage
 
 log = logging.getLogger(__name__)
@@ -84,12 +83,8 @@ def choose_inputs(objects: Iterable[ObjectInfo]) -> tuple[list[ObjectInfo], str]
 def fetch_inputs(storage: Storage, workdir: Path, *, workers: int) -> Fetched:
     """List the run's location and download what the report needs, `workers` at a time."""
     started = time.monotonic()
-    objects = retry_call(
-        lambda: list(storage.list()),
-        what=f"list {storage.describe()}",
-        policy=storage.settings.retry,
-        log=log,
-    )
+    # Storage methods retry transient faults themselves (bounded); no second loop here.
+    objects = list(storage.list())
     chosen, kind = choose_inputs(objects)
     if not chosen:
         raise InputError(
@@ -102,18 +97,8 @@ def fetch_inputs(storage: Storage, workdir: Path, *, workers: int) -> Fetched:
     def download(obj: ObjectInfo) -> RunInput:
         target = workdir / PurePosixPath(obj.name)
         # Listings carry no metadata on every backend (S3 lists none): the status needs a head.
-        info = retry_call(
-            lambda: storage.head(obj.name),
-            what=f"head {storage.describe(obj.name)}",
-            policy=storage.settings.retry,
-            log=log,
-        )
-        retry_call(
-            lambda: storage.download_file(obj.name, target),
-            what=f"download {storage.describe(obj.name)}",
-            policy=storage.settings.retry,
-            log=log,
-        )
+        info = storage.head(obj.name)
+        storage.download_file(obj.name, target)
         status = str(info.metadata.get(STATUS_KEY, "")).upper() or "UNKNOWN"
         log.info("fetched %s (%d bytes, %s)", obj.name, obj.size, status)
         return RunInput(obj.name, target, obj.size, status)
@@ -160,12 +145,7 @@ def publish(
 
     def upload(path: Path) -> None:
         name = path.relative_to(report_dir).as_posix()
-        retry_call(
-            lambda: storage.upload_file(path, name, content_type=content_type(path)),
-            what=f"upload {storage.describe(name)}",
-            policy=storage.settings.retry,
-            log=log,
-        )
+        storage.upload_file(path, name, content_type=content_type(path))
         log.debug("uploaded %s", name)
         if progress:
             progress(name)
