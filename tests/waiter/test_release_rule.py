@@ -73,3 +73,16 @@ def test_peer_from_pod() -> None:
     pod["metadata"]["deletionTimestamp"] = "2026-01-31T12:00:01Z"
     assert peer_from_pod(pod).terminated
     assert peer_from_pod({"metadata": {"name": "x"}}) == Peer("x", None, False)
+
+
+def test_gc_pause_nests_and_restores_the_collector() -> None:
+    import gc
+
+    from gatling_waiter.barrier import GcPause
+
+    assert gc.isenabled()
+    with GcPause():
+        with GcPause():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # another waiter is still approaching its instant
+    assert gc.isenabled()

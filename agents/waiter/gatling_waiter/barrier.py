@@ -8,6 +8,8 @@ thread sleeps until that wall-clock instant and is woken only when the instant m
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 import random
 import threading
@@ -152,6 +154,33 @@ def register(api: PodsApi, settings: WaiterSettings, clock: Clock) -> datetime:
     return patched.registered_at  # as peers read it: milliseconds
 
 
+class GcPause:
+    """The cyclic collector off while any waiter of this process sleeps towards its instant.
+
+    A full collection of the Kubernetes client's heap takes tens of milliseconds; one starting
+    at the release instant would delay this pod by as much. Reference counting still frees
+    almost everything meanwhile, and the pause lasts about `settle` seconds.
+    """
+
+    _lock = threading.Lock()
+    _holders = 0
+    _was_enabled = True
+
+    def __enter__(self) -> GcPause:
+        with GcPause._lock:
+            if GcPause._holders == 0:
+                GcPause._was_enabled = gc.isenabled()
+                gc.disable()
+            GcPause._holders += 1
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        with GcPause._lock:
+            GcPause._holders -= 1
+            if GcPause._holders == 0 and GcPause._was_enabled:
+                gc.enable()
+
+
 class Barrier:
     """The waiter as a context manager: `wait()` returns at the release instant, and the watch
     is closed afterwards, in `__exit__`, so that cleanup never delays the release itself.
@@ -206,13 +235,16 @@ def _sleep_until_release(
     """Sleep towards the view's instant (woken when it moves); return once the clock reaches it."""
     deadline = time.monotonic() + settings.timeout
     progress = Progress(settings)
-    with view.cond:
+    paused = False
+    with view.cond, contextlib.ExitStack() as final_approach:
         while True:
             if view.error is not None:
                 raise view.error
             instant, now = view.instant, clock()
             if instant is not None and now >= instant:
                 return instant, view.first()
+            if instant is not None and not paused:
+                paused = bool(final_approach.enter_context(GcPause()))
             remaining = deadline - time.monotonic()
             if instant is None and remaining <= 0:
                 raise WaitTimeout(timeout_message(settings, view.peers()))
