@@ -228,6 +228,9 @@ def _waiter_container(gatling: Gatling, settings: ControllerSettings) -> Json:
         ],
         "volumeMounts": [{"name": "pod-info", "mountPath": POD_INFO_DIR}],
     }
+    if gatling.scenario.start_time:
+        # The Go operator's startTime: no pod is released before it (same format, UTC).
+        container["env"].append(_env("GATLING_WAITER_START_TIME", gatling.scenario.start_time))
     if gatling.pod.resources:
         container["resources"] = gatling.pod.resources
     return container
