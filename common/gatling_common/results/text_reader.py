@@ -22,7 +22,7 @@ from collections.abc import Callable
 import numpy as np
 
 from gatling_common.errors import InputError
-from gatling_common.results import text_fast
+from gatling_common.results import text_fast, text_kernel
 from gatling_common.results.columnar import (
     BOOLS,
     U8,
@@ -117,15 +117,20 @@ PAD = bytes(64)  # zero bytes after a chunk, so fixed-width gathers never run of
 class _Lines:
     """Line positions of one chunk; tab positions only for the lines that need them."""
 
-    def __init__(self, arr: U8, n: int, final: bool) -> None:
+    def __init__(self, arr: U8, n: int, final: bool, found: tuple[I64, I64] | None = None) -> None:
+        """`found`: the lines' starts and ends (before any '\r'), if already known."""
         self.arr = arr  # n bytes of lines, then len(PAD) zero bytes
-        nl = np.flatnonzero(arr[:n] == 10)
-        starts = np.concatenate([[0], nl + 1]).astype(np.int64)
-        ends = np.concatenate([nl, [n]]).astype(np.int64)
-        if starts[-1] == n:  # the chunk ends with '\n'
-            starts, ends = starts[:-1], ends[:-1]
-        self.unterminated = final and len(starts) > 0 and ends[-1] == n
-        ends = ends - ((arr[np.maximum(ends - 1, 0)] == 13) & (ends > starts))
+        if found is not None:
+            starts, ends = found
+            self.unterminated = final and len(starts) > 0 and arr[n - 1] != 10
+        else:
+            nl = np.flatnonzero(arr[:n] == 10)
+            starts = np.concatenate([[0], nl + 1]).astype(np.int64)
+            ends = np.concatenate([nl, [n]]).astype(np.int64)
+            if starts[-1] == n:  # the chunk ends with '\n'
+                starts, ends = starts[:-1], ends[:-1]
+            self.unterminated = final and len(starts) > 0 and ends[-1] == n
+            ends = ends - ((arr[np.maximum(ends - 1, 0)] == 13) & (ends > starts))
         self.starts, self.ends, self.size = starts, ends, n
         self.last = len(starts) - 1 if self.unterminated else -1
         self.tabs = np.empty(0, np.int64)
@@ -207,6 +212,8 @@ class TextDecoder:
         self._err_message = _resolver(strings.messages.intern)
         self._lines: _Lines
         self._last_bad = False
+        self.compiled = text_kernel.AVAILABLE  # False: the numpy fast path (text_fast)
+        self._local = (self._key, self._req_message, self._path, self._scenario, self._err_message)
 
     def _make_key(self, text: str) -> int:
         groups, tab, name = text.partition("\t")
@@ -222,6 +229,8 @@ class TextDecoder:
 
     def decode_array(self, arr: U8, n: int, *, final: bool) -> RecordBatch:
         """Like decode, on arr[:n] followed by at least len(PAD) zero bytes (no copy)."""
+        if self.compiled and not self.shift:
+            return self._decode_compiled(arr, n, final)
         lines = self._lines = _Lines(arr, n, final)
         self._last_bad = False
         kinds = self._kinds()
@@ -307,10 +316,84 @@ class TextDecoder:
             if kind == ASSERTION:
                 hit &= (arr[starts + 8] == ord("N")) & (arr[starts + 9] == 9)
             kinds[hit & (kinds == UNKNOWN)] = kind
-        not_last = np.arange(len(kinds)) != ln.last
+        self._count_odd(kinds)
+        return kinds
+
+    def _count_odd(self, kinds: np.ndarray) -> None:
+        not_last = np.arange(len(kinds)) != self._lines.last
         for kind, reason in ((EMPTY, "empty line"), (UNKNOWN, "unknown record type")):
             self.skipped.add(reason, int(np.count_nonzero((kinds == kind) & not_last)))
-        return kinds
+
+    # -- the compiled fast path ----------------------------------------------------------------
+
+    def _decode_compiled(self, arr: U8, n: int, final: bool) -> RecordBatch:
+        """Clean lines from the compiled kernel, the others through the general parser."""
+        found = text_kernel.scan(arr, n, final)
+        lines = self._lines = _Lines(arr, n, final, (found.starts, found.ends))
+        self._last_bad = False
+        kinds = found.kinds
+        self._count_odd(kinds)
+        fast: dict[int, I64] = {}
+        rows: dict[int, I64] = {}
+        for kind in (REQUEST, GROUP, USER, ERROR):
+            of_kind = kinds == kind
+            fast[kind] = np.flatnonzero(of_kind & ~found.slow)
+            rows[kind] = np.flatnonzero(of_kind & found.slow)
+        slow = np.concatenate(list(rows.values()))
+        if len(slow):
+            lines.index_tabs(np.sort(slow))
+        ids = self._resolve_local(arr, found.strings)
+        req = _join(self._kernel_requests(found, fast[REQUEST], ids), self._requests(rows[REQUEST]))
+        usr = _join(self._kernel_users(found, fast[USER], ids), self._users(rows[USER]))
+        err = _join(self._kernel_errors(found, fast[ERROR], ids), self._errors(rows[ERROR]))
+        grp = _join(self._kernel_groups(found, fast[GROUP], ids), self._groups(rows[GROUP]))
+        if lines.last >= 0 and (self._last_bad or kinds[lines.last] in (UNKNOWN, EMPTY)):
+            self.skipped.add("truncated record")
+        return RecordBatch(*req, *grp, *usr, *err)
+
+    def _resolve_local(self, arr: U8, strings: tuple[I64, I64, I64]) -> I64:
+        """Id (or BAD_UTF8) of each distinct string of the chunk, by its category's resolver."""
+        cats, offs, lens = (column.tolist() for column in strings)
+        values = [
+            self._local[c](arr[o : o + n].tobytes())
+            for c, o, n in zip(cats, offs, lens, strict=True)
+        ]
+        return np.array(values or [BAD_UTF8], np.int64)
+
+    def _kernel_requests(self, found: text_kernel.Scan, rows: I64, ids: I64) -> Columns:
+        key = ids[found.sid1[rows]]
+        msg_local = found.sid2[rows]
+        message = np.where(msg_local >= 0, ids[np.maximum(msg_local, 0)], NO_MESSAGE)
+        start, end = found.v1[rows], found.v2[rows]
+        keep = self._keep(rows, (key != BAD_UTF8) & (message != BAD_UTF8), "invalid UTF-8")
+        keep &= self._keep(rows, ~keep | (end >= start), "end before start")
+        return (
+            rows[keep],
+            key[keep].astype(np.int32),
+            start[keep],
+            end[keep],
+            found.flag[rows][keep],
+            message[keep].astype(np.int32),
+        )
+
+    def _kernel_groups(self, found: text_kernel.Scan, rows: I64, ids: I64) -> Columns:
+        path = ids[found.sid1[rows]]
+        start, end = found.v1[rows], found.v2[rows]
+        keep = self._keep(rows, path != BAD_UTF8, "invalid UTF-8")
+        keep &= self._keep(rows, ~keep | (end >= start), "end before start")
+        cumulated, ok = found.v3[rows][keep], found.flag[rows][keep]
+        return rows[keep], path[keep].astype(np.int32), start[keep], end[keep], cumulated, ok
+
+    def _kernel_users(self, found: text_kernel.Scan, rows: I64, ids: I64) -> Columns:
+        scen = ids[found.sid1[rows]]
+        keep = self._keep(rows, scen != BAD_UTF8, "invalid UTF-8")
+        is_start, at = found.flag[rows][keep], found.v1[rows][keep]
+        return rows[keep], scen[keep].astype(np.int32), is_start, at
+
+    def _kernel_errors(self, found: text_kernel.Scan, rows: I64, ids: I64) -> Columns:
+        message = ids[found.sid1[rows]]
+        keep = self._keep(rows, message != BAD_UTF8, "invalid UTF-8")
+        return rows[keep], message[keep].astype(np.int32), found.v1[rows][keep]
 
     def _keep(self, rows: I64, good: BOOLS, reason: str) -> BOOLS:
         """Count the bad rows under `reason` (the unterminated last line: as truncated)."""
