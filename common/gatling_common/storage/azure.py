@@ -22,7 +22,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from azure.core.exceptions import (
@@ -39,25 +39,22 @@ from azure.storage.blob import (
     ExponentialRetry,
 )
 
-from gatling_common.retry import retry_call
 from gatling_common.storage.base import (
     BucketNotFoundError,
     NotFoundError,
     ObjectInfo,
     PermanentStorageError,
     Progress,
+    RemoteStorage,
     RetryableStorageError,
-    Storage,
     StorageError,
     StorageSettings,
-    local_file_error,
     source_size,
     validate_metadata,
 )
 from gatling_common.storage.location import Location
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 _SDK_RETRIES = 1  # extra tries of one HTTP request inside one operation attempt
 _MAX_BLOCK = 4000 * 1024 * 1024  # the service's block size limit
@@ -73,7 +70,7 @@ _DENIED = {
 _BUSY = {"ServerBusy", "OperationTimedOut", "InternalError"}
 
 
-class AzureStorage(Storage):
+class AzureStorage(RemoteStorage):
     def __init__(self, location: Location, settings: StorageSettings) -> None:
         super().__init__(location, settings)
         self._service_cache: BlobServiceClient | None = None
@@ -97,18 +94,8 @@ class AzureStorage(Storage):
     def _container(self) -> ContainerClient:
         return self._service.get_container_client(self.location.bucket)
 
-    def _retry(self, what: str, name: str, fn: Callable[[], T]) -> T:
-        def attempt() -> T:
-            try:
-                return fn()
-            except StorageError:
-                raise
-            except AzureError as exc:
-                raise self._translate(exc, name) from exc
-            except OSError as exc:  # the local file, read or written while transferring
-                raise local_file_error(exc, self.describe(name)) from exc
-
-        return retry_call(attempt, what=what, policy=self.settings.retry, log=log)
+    def _sdk_error(self, exc: Exception) -> Exception | None:
+        return exc if isinstance(exc, AzureError) else None
 
     def upload_file(
         self,

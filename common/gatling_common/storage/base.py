@@ -13,17 +13,21 @@ attempts would multiply). A `Progress` callback may be called from the SDK's wor
 from __future__ import annotations
 
 import abc
+import logging
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from gatling_common.errors import InputError, PermanentError, RetryableError
-from gatling_common.retry import RetryPolicy
+from gatling_common.retry import RetryPolicy, retry_call
 from gatling_common.storage.location import Location
 
 Progress = Callable[[int], None]
 """Called with the number of bytes just transferred."""
+
+_log = logging.getLogger("gatling_common.storage")
 
 
 class StorageError(Exception):
@@ -162,3 +166,40 @@ class Storage(abc.ABC):
     def describe(self, name: str = "") -> str:
         """`s3://bucket/prefix/name` for messages; never includes credentials."""
         return self.location.child(name).url if name else self.location.url
+
+
+T = TypeVar("T")
+
+
+class RemoteStorage(Storage):
+    """A cloud backend: every SDK call runs through `_retry`, which translates and retries.
+
+    Layers: the SDK retries one HTTP request (its own small policy); `_retry` retries the whole
+    operation `settings.retry.attempts` times on `RetryableStorageError`; callers never add a
+    third loop. Each backend says which exceptions are its SDK's (`_sdk_error`) and maps them to
+    our hierarchy in one place (`_translate`).
+    """
+
+    @abc.abstractmethod
+    def _sdk_error(self, exc: Exception) -> Exception | None:
+        """The SDK's exception behind `exc` (itself, or one a wrapper hides), else None."""
+
+    @abc.abstractmethod
+    def _translate(self, exc: Exception, name: str = "") -> StorageError:
+        """The SDK's exception as a Retryable-/PermanentStorageError naming bucket and key."""
+
+    def _retry(self, what: str, name: str, fn: Callable[[], T]) -> T:
+        def attempt() -> T:
+            try:
+                return fn()
+            except StorageError:
+                raise
+            except Exception as exc:
+                sdk = self._sdk_error(exc)
+                if sdk is not None:
+                    raise self._translate(sdk, name) from exc
+                if isinstance(exc, OSError):  # the local file, read or written meanwhile
+                    raise local_file_error(exc, self.describe(name)) from exc
+                raise
+
+        return retry_call(attempt, what=what, policy=self.settings.retry, log=_log)

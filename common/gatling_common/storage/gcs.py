@@ -19,10 +19,10 @@ import base64
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO
 from urllib.parse import quote
 
 import google_crc32c
@@ -33,25 +33,22 @@ from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage
 from google.resumable_media import DataCorruption, InvalidResponse
 
-from gatling_common.retry import retry_call
 from gatling_common.storage.base import (
     BucketNotFoundError,
     NotFoundError,
     ObjectInfo,
     PermanentStorageError,
     Progress,
+    RemoteStorage,
     RetryableStorageError,
-    Storage,
     StorageError,
     StorageSettings,
-    local_file_error,
     source_size,
     validate_metadata,
 )
 from gatling_common.storage.location import Location
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 PUBLIC_ENDPOINT = "https://storage.googleapis.com"
 _TIMEOUT = (10.0, 120.0)  # connect, read
@@ -59,7 +56,7 @@ _CHUNK_UNIT = 256 * 1024  # resumable chunks must be multiples of 256 KiB
 _READ_BLOCK = 1024 * 1024
 
 
-class GCSStorage(Storage):
+class GCSStorage(RemoteStorage):
     def __init__(self, location: Location, settings: StorageSettings) -> None:
         super().__init__(location, settings)
         self._client_cache: storage.Client | None = None
@@ -86,18 +83,8 @@ class GCSStorage(Storage):
     def _bucket(self) -> storage.Bucket:
         return self._client.bucket(self.location.bucket)
 
-    def _retry(self, what: str, name: str, fn: Callable[[], T]) -> T:
-        def attempt() -> T:
-            try:
-                return fn()
-            except StorageError:
-                raise
-            except _SDK_ERRORS as exc:
-                raise self._translate(exc, name) from exc
-            except OSError as exc:  # the local file, read or written while transferring
-                raise local_file_error(exc, self.describe(name)) from exc
-
-        return retry_call(attempt, what=what, policy=self.settings.retry, log=log)
+    def _sdk_error(self, exc: Exception) -> Exception | None:
+        return exc if isinstance(exc, _SDK_ERRORS) else None
 
     def upload_file(
         self,

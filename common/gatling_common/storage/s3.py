@@ -22,11 +22,11 @@ import os
 import tempfile
 import threading
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO
 from urllib.parse import quote, urlsplit
 
 import boto3
@@ -44,25 +44,22 @@ from botocore.exceptions import (
 )
 from s3transfer.utils import ChunksizeAdjuster  # type: ignore[import-untyped]
 
-from gatling_common.retry import retry_call
 from gatling_common.storage.base import (
     BucketNotFoundError,
     NotFoundError,
     ObjectInfo,
     PermanentStorageError,
     Progress,
+    RemoteStorage,
     RetryableStorageError,
-    Storage,
     StorageError,
     StorageSettings,
-    local_file_error,
     source_size,
     validate_metadata,
 )
 from gatling_common.storage.location import Location
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 _CLIENT_LOCK = threading.Lock()
 _SDK_ATTEMPTS = 2  # per HTTP request, inside one operation attempt (see module docstring)
@@ -88,7 +85,7 @@ _THROTTLED = {
 }
 
 
-class S3Storage(Storage):
+class S3Storage(RemoteStorage):
     def __init__(self, location: Location, settings: StorageSettings) -> None:
         super().__init__(location, settings)
         self._client = _make_client(settings)
@@ -103,23 +100,10 @@ class S3Storage(Storage):
     def bucket(self) -> str:
         return self.location.bucket
 
-    def _retry(self, what: str, name: str, fn: Callable[[], T]) -> T:
-        def attempt() -> T:
-            try:
-                return fn()
-            except StorageError:
-                raise
-            except (ClientError, BotoCoreError) as exc:
-                raise self._translate(exc, name) from exc
-            except Exception as exc:  # boto3 wraps ClientError in S3UploadFailedError etc.
-                root = _sdk_cause(exc)
-                if root is not None:
-                    raise self._translate(root, name) from exc
-                if isinstance(exc, OSError):
-                    raise local_file_error(exc, self.describe(name)) from exc
-                raise
-
-        return retry_call(attempt, what=what, policy=self.settings.retry, log=log)
+    def _sdk_error(self, exc: Exception) -> Exception | None:
+        # boto3 wraps ClientError in S3UploadFailedError, RetriesExceededError, ...
+        cause = _sdk_cause(exc)
+        return cause if isinstance(cause, Exception) else None
 
     def upload_file(
         self,
