@@ -9,10 +9,10 @@ from typing import Any
 
 import click
 from gatling_common.cli import one_line_errors
-from gatling_common.errors import InputError
+from gatling_common.kube import api_configuration
 from gatling_common.logs import setup_logging
 from gatling_common.storage.options import settings_from_options, storage_options
-from kubernetes import client, config
+from kubernetes import client
 
 from gatling_controller.kube import Kube
 from gatling_controller.reconciler import Reconciler
@@ -181,18 +181,7 @@ def main(
 
 
 def _api_client(kubeconfig: Path | None, workers: int) -> client.ApiClient:
-    configuration = client.Configuration()
-    try:
-        if kubeconfig is None:
-            try:
-                config.load_incluster_config(client_configuration=configuration)
-            except config.ConfigException:
-                config.load_kube_config(client_configuration=configuration)
-        else:
-            config.load_kube_config(str(kubeconfig), client_configuration=configuration)
-    except Exception as exc:  # the loader raises YAML, key and type errors as well as its own
-        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise InputError(f"kubeconfig {kubeconfig or '~/.kube/config'}: {first_line}") from None
+    configuration = api_configuration(kubeconfig)
     # Workers, two watches and a resync share the pool; a small pool would serialize them.
     configuration.connection_pool_maxsize = workers + 4
     return client.ApiClient(configuration)

@@ -9,8 +9,9 @@ from pathlib import Path
 import click
 from gatling_common.cli import one_line_errors
 from gatling_common.errors import InputError
+from gatling_common.kube import api_configuration
 from gatling_common.logs import setup_logging
-from kubernetes import client, config
+from kubernetes import client
 
 from gatling_waiter.barrier import Barrier
 from gatling_waiter.release import format_time
@@ -47,23 +48,6 @@ def _parse_start_time(value: str | None) -> datetime | None:
         raise click.BadParameter(
             f"{value!r} is not a UTC time like '2026-01-31 12:00:00'", param_hint="--start-time"
         ) from None
-
-
-def api_configuration(kubeconfig: Path | None) -> client.Configuration:
-    """In-cluster config when running in a pod, else a kubeconfig file."""
-    configuration = client.Configuration()
-    try:
-        if kubeconfig is None and os.environ.get("KUBERNETES_SERVICE_HOST"):
-            config.load_incluster_config(client_configuration=configuration)
-        else:
-            path = str(kubeconfig) if kubeconfig is not None else None
-            config.load_kube_config(config_file=path, client_configuration=configuration)
-    except (config.ConfigException, OSError) as exc:
-        raise InputError(
-            f"no Kubernetes API configuration: not in a cluster and kubeconfig "
-            f"{str(kubeconfig or '~/.kube/config')!r} unusable ({exc})"
-        ) from None
-    return configuration
 
 
 @click.command(
