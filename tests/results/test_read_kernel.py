@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
 from gatling_common.results import text_kernel
+from gatling_common.results.binary_reader import BinaryDecoder, read_header
+from gatling_common.results.generate import RunSpec, write_binary_log
 from gatling_common.results.records import FileStrings, RecordBatch, RunInfo, SkipCounter
 from gatling_common.results.text_reader import PAD, TextDecoder
 
@@ -107,3 +110,42 @@ def test_more_distinct_strings_than_the_kernel_table_holds() -> None:
     records, _ = both(encode(lines) + b"\n")
     assert len(records["ERROR"]) == n and len(set(records["REQUEST"])) == n
     assert records["ERROR"][-1] == (f"failure number {n - 1}", T + n - 1)
+
+
+def decode_binary(data: bytes, *, compiled: bool, step: int) -> tuple[Records, SkipCounter]:
+    strings, skipped, info = FileStrings(), SkipCounter(), RunInfo()
+    pos = read_header(data, info)
+    decoder = BinaryDecoder(strings, skipped, info)
+    decoder.compiled = compiled
+    batches, buf, read = [], data[:pos], pos
+    while not decoder.stopped:  # fed `step` bytes at a time, as the reader does
+        eof = read >= len(data)
+        buf, read = buf[pos:] + data[read : read + step], read + step
+        before, pos = 0, 0
+        batch, pos = decoder.decode(buf, pos, eof=eof)
+        batches.append(batch)
+        if eof and (pos >= len(buf) or pos == before):
+            break
+    return canonical(batches, strings), skipped
+
+
+@pytest.mark.parametrize("cut", [None, -1, -7, -5000])
+def test_binary_records_decode_alike(tmp_path: Path, cut: int | None) -> None:
+    path = tmp_path / "simulation.log"
+    write_binary_log(path, RunSpec(requests=3000, duration_s=60))
+    data = path.read_bytes()[:cut]
+    for step in (1000, 1 << 20):
+        fast = decode_binary(data, compiled=True, step=step)
+        plain = decode_binary(data, compiled=False, step=step)
+        assert fast[0] == plain[0] and len(fast[0]["REQUEST"]) > 2000
+        assert fast[1].counts == plain[1].counts == ({} if cut is None else {"truncated record": 1})
+
+
+def test_binary_unknown_type_stops_alike(tmp_path: Path) -> None:
+    path = tmp_path / "simulation.log"
+    write_binary_log(path, RunSpec(requests=3000, duration_s=60))
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2 :] = b"\x09" + bytes(data[len(data) // 2 + 1 :])
+    fast = decode_binary(bytes(data), compiled=True, step=1 << 20)
+    plain = decode_binary(bytes(data), compiled=False, step=1 << 20)
+    assert fast[0] == plain[0] and fast[1].counts == plain[1].counts

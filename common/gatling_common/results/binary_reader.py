@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from gatling_common.results import binary_kernel
 from gatling_common.results.columnar import BOOLS, U8
 from gatling_common.results.records import (
     I64,
@@ -180,6 +181,7 @@ class BinaryDecoder:
             [strings.scenarios.intern(s) for s in info.scenarios] or [0], np.int64
         )
         self.stopped = False
+        self.compiled = binary_kernel.AVAILABLE  # False: the regular expression scan
         self._window = 1 << 16  # bytes scanned per regex pass; adapts to new-string density
         self._key_ids: dict[tuple[int, ...], int] = {}
         self._path_ids: dict[tuple[int, ...], int] = {}
@@ -189,6 +191,8 @@ class BinaryDecoder:
 
     def decode(self, buf: bytes, pos: int, eof: bool) -> tuple[RecordBatch, int]:
         """Records from buf[pos:]; returns them and where the undecoded rest begins."""
+        if self.compiled:
+            return self._decode_compiled(buf, pos, eof)
         offsets: list[I64] = []
         slow = _Slow()
         while pos < len(buf) and not self.stopped:
@@ -217,6 +221,29 @@ class BinaryDecoder:
         arr = np.frombuffer(buf, np.uint8)
         fast = np.concatenate(offsets) if offsets else np.empty(0, np.int64)
         return self._batch(arr, fast, slow), pos
+
+    def _decode_compiled(self, buf: bytes, pos: int, eof: bool) -> tuple[RecordBatch, int]:
+        """Like decode; the compiled kernel finds the clean records instead of the regex."""
+        arr = np.frombuffer(buf, np.uint8)
+        out = np.empty((len(buf) - pos) // 9 + 1, np.int64)  # records take >= 9 bytes
+        found = 0
+        slow = _Slow()
+        while pos < len(buf) and not self.stopped:
+            found, pos = binary_kernel.clean_records(arr, pos, len(buf), out, found)
+            if pos >= len(buf):
+                break
+            try:
+                pos = self._slow(buf, pos, slow)
+            except Incomplete:
+                if eof:
+                    self.skipped.add("truncated record")
+                    pos = len(buf)
+                break
+            except Unreadable as bad:
+                self.skipped.add(str(bad))
+                self.stopped = True
+                pos = len(buf)
+        return self._batch(arr, out[:found], slow), pos
 
     def _slow(self, buf: bytes, pos: int, slow: _Slow) -> int:
         """Decode one record in Python; the position after it."""
@@ -443,6 +470,8 @@ class _At:
         self.words = np.ndarray((max(len(arr) - 3, 0),), ">i4", arr, 0, (1,))
 
     def i32(self, column: int) -> I64:
+        if binary_kernel.AVAILABLE:
+            return binary_kernel.int32_at(self.arr, self.offsets, column)
         return self.words[self.offsets + column].astype(np.int64)
 
     def u8(self, column: int) -> U8:

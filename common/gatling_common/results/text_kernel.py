@@ -41,27 +41,42 @@ MAX_DIGITS = 18
 
 @dataclass
 class Scan:
-    """What the kernel found in one chunk: one entry per line in every column."""
+    """What the kernel found in one chunk: lines, and the clean records per type (line order)."""
 
     starts: I64
     ends: I64  # before any '\r'
     kinds: I8
-    slow: BOOLS  # left to the general parser (not decoded here)
-    sid1: I64  # local string id: request key, group path, scenario, error message
-    sid2: I64  # local string id of a KO request's message (-1: an OK request)
-    v1: I64  # request/group start, user/error time
-    v2: I64  # request/group end
-    v3: I64  # group cumulated time
-    flag: BOOLS  # request/group OK, user START
-    strings: tuple[I64, I64, I64]  # category, offset, length per local id
+    slow: BOOLS  # per line: left to the general parser (not decoded here)
+    req: tuple[np.ndarray, ...]  # rows, key, message (-1: none, an OK request), start, end, ok
+    grp: tuple[np.ndarray, ...]  # rows, path, start, end, cumulated, ok
+    usr: tuple[np.ndarray, ...]  # rows, scenario, is_start, at
+    err: tuple[np.ndarray, ...]  # rows, message, at
+    strings: tuple[I64, I64, I64]  # category, offset, length per local string id
 
 
 if AVAILABLE:
     _PRIME = np.uint64(0x9E3779B97F4A7C15)
 
     @njit(cache=True, nogil=True)
-    def _digits(arr: U8, a: int, b: int) -> int:
+    def _d8(x: np.uint64) -> int:
+        """8 ASCII digits (the first in the lowest byte) as a number, -1 if any is no digit."""
+        high = np.uint64(0xF0F0F0F0F0F0F0F0)
+        zeros = np.uint64(0x3030303030303030)
+        if (x & high) != zeros or ((x + np.uint64(0x0606060606060606)) & high) != zeros:
+            return -1
+        v = ((x & np.uint64(0x0F0F0F0F0F0F0F0F)) * np.uint64(2561)) >> np.uint64(8)
+        v = ((v & np.uint64(0x00FF00FF00FF00FF)) * np.uint64(6553601)) >> np.uint64(16)
+        v = ((v & np.uint64(0x0000FFFF0000FFFF)) * np.uint64(42949672960001)) >> np.uint64(32)
+        return int(v)
+
+    @njit(cache=True, nogil=True)
+    def _digits(arr: U8, w: npt.NDArray[np.uint64], a: int, b: int) -> int:
         """The value of arr[a:b] if it is 1-18 plain digits, else -1."""
+        if b - a == 13:  # epoch ms: two overlapping 8-digit words
+            head, tail = _d8(w[a]), _d8(w[a + 5])
+            if head < 0 or tail < 0:
+                return -1
+            return head * 100_000 + tail % 100_000
         if b <= a or b - a > MAX_DIGITS:
             return -1
         value = 0
@@ -144,6 +159,52 @@ if AVAILABLE:
                 return e
             slot = (slot + 1) & mask
 
+    _LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
+    _TABS = np.uint64(0x0909090909090909)
+    _NEWLINES = np.uint64(0x0A0A0A0A0A0A0A0A)
+    _DEBRUIJN = np.uint64(0x03F79D71B4CA8B09)
+    _BIT_INDEX = np.zeros(64, np.int64)
+    for _i in range(64):
+        _BIT_INDEX[((1 << _i) * 0x03F79D71B4CA8B09 & 0xFFFFFFFFFFFFFFFF) >> 58] = _i
+
+    @njit(cache=True, nogil=True)
+    def _matches(x: np.uint64, pattern: np.uint64) -> np.uint64:
+        """0x80 in each byte of x equal to pattern's byte, 0 elsewhere (exact, SWAR)."""
+        t = x ^ pattern
+        return ~((((t & _LOW7) + _LOW7) | t) | _LOW7)
+
+    @njit(cache=True, nogil=True)
+    def _first_byte(m: np.uint64) -> int:
+        """Index of the lowest byte flagged in a non-zero _matches mask."""
+        low = m & (~m + np.uint64(1))
+        return _BIT_INDEX[(low * _DEBRUIJN) >> np.uint64(58)] >> 3
+
+    @njit(cache=True, nogil=True)
+    def _newline(w: npt.NDArray[np.uint64], p: int, n: int) -> int:
+        """Position of the first '\n' at or after p, n if none before n."""
+        while p < n:
+            m = _matches(w[p], _NEWLINES)
+            if m:
+                return min(p + _first_byte(m), n)
+            p += 8
+        return n
+
+    @njit(cache=True, nogil=True)
+    def _find_tabs(w: npt.NDArray[np.uint64], s: int, e: int, tabs: I64) -> int:
+        """Count the tabs of [s, e); tabs[:7] = the first ones, tabs[7] = the last (if > 7)."""
+        nt = 0
+        p = s
+        while p < e:
+            m = _matches(w[p], _TABS)
+            if e - p < 8:
+                m &= (np.uint64(1) << np.uint64(8 * (e - p))) - np.uint64(1)
+            while m:
+                tabs[min(nt, 7)] = p + _first_byte(m)
+                nt += 1
+                m &= m - np.uint64(1)
+            p += 8
+        return nt
+
     @njit(cache=True, nogil=True)
     def _kind(arr: U8, s: int, e: int) -> int:
         if e <= s:
@@ -172,74 +233,97 @@ if AVAILABLE:
         return UNKNOWN
 
     @njit(cache=True, nogil=True)
-    def _scan(arr: U8, w: npt.NDArray[np.uint64], n: int, nlines: int, last: int) -> Any:
+    def _lines(arr: U8, w: npt.NDArray[np.uint64], n: int, nlines: int) -> Any:
+        """Starts, ends (before '\r'), record types, and the count of each type."""
         starts = np.empty(nlines, np.int64)
         ends = np.empty(nlines, np.int64)
         kinds = np.empty(nlines, np.int8)
-        slow = np.ones(nlines, np.bool_)
-        sid1 = np.empty(nlines, np.int64)
-        sid2 = np.empty(nlines, np.int64)
-        v1 = np.empty(nlines, np.int64)
-        v2 = np.empty(nlines, np.int64)
-        v3 = np.empty(nlines, np.int64)
-        flag = np.zeros(nlines, np.bool_)
-        table = np.full(1 << TABLE_BITS, -1, np.int64)
-        hashes = np.empty(MAX_STRINGS, np.uint64)
-        entries = np.empty((MAX_STRINGS, 3), np.int64)
-        count = np.zeros(1, np.int64)
-        tabs = np.zeros(8, np.int64)
+        counts = np.zeros(8, np.int64)
         s = 0
         for li in range(nlines):
-            e = s
-            nt = 0  # tabs, the first 7 remembered, tabs[7] ends as the last one
-            while e < n:
-                c = arr[e]
-                if c == 10:
-                    break
-                if c == 9:
-                    tabs[min(nt, 7)] = e
-                    nt += 1
-                e += 1
+            e = _newline(w, s, n)
             line_end = e
             if e > s and arr[e - 1] == 13:
                 e -= 1
             starts[li], ends[li] = s, e
             kind = _kind(arr, s, e)
             kinds[li] = kind
+            counts[kind] += 1
             s = line_end + 1
+        return starts, ends, kinds, counts
+
+    @njit(cache=True, nogil=True)
+    def _scan(arr: U8, w: npt.NDArray[np.uint64], n: int, nlines: int, last: int) -> Any:
+        starts, ends, kinds, counts = _lines(arr, w, n, nlines)
+        slow = np.ones(nlines, np.bool_)
+        table = np.full(1 << TABLE_BITS, -1, np.int64)
+        hashes = np.empty(MAX_STRINGS, np.uint64)
+        entries = np.empty((MAX_STRINGS, 3), np.int64)
+        count = np.zeros(1, np.int64)
+        nr, ng, nu, ne = counts[REQUEST], counts[GROUP], counts[USER], counts[ERROR]
+        r_row, r_key, r_msg = np.empty(nr, np.int64), np.empty(nr, np.int64), np.empty(nr, np.int64)
+        r_start, r_end, r_ok = (
+            np.empty(nr, np.int64),
+            np.empty(nr, np.int64),
+            np.empty(nr, np.bool_),
+        )
+        g_row, g_path, g_cum = (
+            np.empty(ng, np.int64),
+            np.empty(ng, np.int64),
+            np.empty(ng, np.int64),
+        )
+        g_start, g_end, g_ok = (
+            np.empty(ng, np.int64),
+            np.empty(ng, np.int64),
+            np.empty(ng, np.bool_),
+        )
+        u_row, u_scen = np.empty(nu, np.int64), np.empty(nu, np.int64)
+        u_is_start, u_at = np.empty(nu, np.bool_), np.empty(nu, np.int64)
+        x_row, x_msg, x_at = np.empty(ne, np.int64), np.empty(ne, np.int64), np.empty(ne, np.int64)
+        ir = ig = iu = ie = 0
+        tabs = np.zeros(8, np.int64)
+        for li in range(nlines):
+            kind = kinds[li]
             if kind < USER or li == last:
                 continue
-            ls = starts[li]
+            s, e = starts[li], ends[li]
+            nt = _find_tabs(w, s, e, tabs)
             if kind == REQUEST:
                 if nt != 5 and nt != 6:
                     continue
-                start = _digits(arr, tabs[2] + 1, tabs[3])
-                end = _digits(arr, tabs[3] + 1, tabs[4])
+                start = _digits(arr, w, tabs[2] + 1, tabs[3])
+                end = _digits(arr, w, tabs[3] + 1, tabs[4])
                 sb = tabs[5] if nt == 6 else e
                 ok = _is2(arr, tabs[4] + 1, sb, 79, 75)
-                if start < 0 or end < 0 or not (ok or _is2(arr, tabs[4] + 1, sb, 75, 79)):
+                if start < 0 or end < start or not (ok or _is2(arr, tabs[4] + 1, sb, 75, 79)):
                     continue
-                key = _intern(w, ls + 8, tabs[2], KEY, table, hashes, entries, count)
+                key = _intern(w, s + 8, tabs[2], KEY, table, hashes, entries, count)
                 msg = -1
                 if not ok:
                     ma = tabs[5] + 1 if nt == 6 else e
                     msg = _intern(w, ma, e, REQ_MESSAGE, table, hashes, entries, count)
                 if key < 0 or (not ok and msg < 0):
                     continue
-                sid1[li], sid2[li], v1[li], v2[li], flag[li] = key, msg, start, end, ok
+                r_row[ir], r_key[ir], r_msg[ir] = li, key, msg
+                r_start[ir], r_end[ir], r_ok[ir] = start, end, ok
+                ir += 1
             elif kind == GROUP:
                 if nt != 5:
                     continue
-                start = _digits(arr, tabs[1] + 1, tabs[2])
-                end = _digits(arr, tabs[2] + 1, tabs[3])
-                cum = _digits(arr, tabs[3] + 1, tabs[4])
+                start = _digits(arr, w, tabs[1] + 1, tabs[2])
+                end = _digits(arr, w, tabs[2] + 1, tabs[3])
+                cum = _digits(arr, w, tabs[3] + 1, tabs[4])
                 ok = _is2(arr, tabs[4] + 1, e, 79, 75)
-                if start < 0 or end < 0 or cum < 0 or not (ok or _is2(arr, tabs[4] + 1, e, 75, 79)):
+                if start < 0 or end < start or cum < 0:
                     continue
-                path = _intern(w, ls + 6, tabs[1], PATH, table, hashes, entries, count)
+                if not (ok or _is2(arr, tabs[4] + 1, e, 75, 79)):
+                    continue
+                path = _intern(w, s + 6, tabs[1], PATH, table, hashes, entries, count)
                 if path < 0:
                     continue
-                sid1[li], v1[li], v2[li], v3[li], flag[li] = path, start, end, cum, ok
+                g_row[ig], g_path[ig], g_cum[ig] = li, path, cum
+                g_start[ig], g_end[ig], g_ok[ig] = start, end, ok
+                ig += 1
             elif kind == USER:
                 if nt != 3:
                     continue
@@ -247,28 +331,43 @@ if AVAILABLE:
                 is_start = b - a == 5 and arr[a] == 83 and arr[a + 1] == 84 and arr[a + 2] == 65
                 is_start = is_start and arr[a + 3] == 82 and arr[a + 4] == 84
                 is_end = b - a == 3 and arr[a] == 69 and arr[a + 1] == 78 and arr[a + 2] == 68
-                at = _digits(arr, tabs[2] + 1, e)
+                at = _digits(arr, w, tabs[2] + 1, e)
                 if at < 0 or not (is_start or is_end):
                     continue
-                scen = _intern(w, ls + 5, tabs[1], SCENARIO, table, hashes, entries, count)
+                scen = _intern(w, s + 5, tabs[1], SCENARIO, table, hashes, entries, count)
                 if scen < 0:
                     continue
-                sid1[li], v1[li], flag[li] = scen, at, is_start
+                u_row[iu], u_scen[iu], u_is_start[iu], u_at[iu] = li, scen, is_start, at
+                iu += 1
             else:  # ERROR: the message runs from the first to the last tab
                 if nt < 2:
                     continue
                 last_tab = tabs[min(nt - 1, 7)]
-                at = _digits(arr, last_tab + 1, e)
+                at = _digits(arr, w, last_tab + 1, e)
                 if at < 0:
                     continue
-                msg = _intern(w, ls + 6, last_tab, ERR_MESSAGE, table, hashes, entries, count)
+                msg = _intern(w, s + 6, last_tab, ERR_MESSAGE, table, hashes, entries, count)
                 if msg < 0:
                     continue
-                sid1[li], v1[li] = msg, at
+                x_row[ie], x_msg[ie], x_at[ie] = li, msg, at
+                ie += 1
             slow[li] = False
         c = count[0]
-        strings = (entries[:c, 0].copy(), entries[:c, 1].copy(), entries[:c, 2].copy())
-        return starts, ends, kinds, slow, sid1, sid2, v1, v2, v3, flag, strings
+        return (
+            starts,
+            ends,
+            kinds,
+            slow,
+            (r_row[:ir], r_key[:ir], r_msg[:ir], r_start[:ir], r_end[:ir], r_ok[:ir]),
+            (g_row[:ig], g_path[:ig], g_start[:ig], g_end[:ig], g_cum[:ig], g_ok[:ig]),
+            (u_row[:iu], u_scen[:iu], u_is_start[:iu], u_at[:iu]),
+            (x_row[:ie], x_msg[:ie], x_at[:ie]),
+            (entries[:c, 0].copy(), entries[:c, 1].copy(), entries[:c, 2].copy()),
+        )
+
+    # Load the compiled code (from numba's cache) when the reader is imported, not mid-read.
+    _pad = np.zeros(64, np.uint8)
+    _scan(_pad, words64(_pad), 0, 0, -1)
 
 
 def scan(arr: U8, n: int, final: bool) -> Scan:

@@ -32,6 +32,7 @@ from gatling_common.results.columnar import (
     words64,
 )
 from gatling_common.results.records import (
+    I32,
     I64,
     LAYOUT_TEXT_30,
     LAYOUT_TEXT_34,
@@ -333,67 +334,48 @@ class TextDecoder:
         self._last_bad = False
         kinds = found.kinds
         self._count_odd(kinds)
-        fast: dict[int, I64] = {}
-        rows: dict[int, I64] = {}
-        for kind in (REQUEST, GROUP, USER, ERROR):
-            of_kind = kinds == kind
-            fast[kind] = np.flatnonzero(of_kind & ~found.slow)
-            rows[kind] = np.flatnonzero(of_kind & found.slow)
+        slow_kinds = np.where(found.slow, kinds, UNKNOWN)
+        rows = {k: np.flatnonzero(slow_kinds == k) for k in (REQUEST, GROUP, USER, ERROR)}
         slow = np.concatenate(list(rows.values()))
         if len(slow):
             lines.index_tabs(np.sort(slow))
         ids = self._resolve_local(arr, found.strings)
-        req = _join(self._kernel_requests(found, fast[REQUEST], ids), self._requests(rows[REQUEST]))
-        usr = _join(self._kernel_users(found, fast[USER], ids), self._users(rows[USER]))
-        err = _join(self._kernel_errors(found, fast[ERROR], ids), self._errors(rows[ERROR]))
-        grp = _join(self._kernel_groups(found, fast[GROUP], ids), self._groups(rows[GROUP]))
+        req = _join(self._kernel_requests(found.req, ids), self._requests(rows[REQUEST]))
+        usr = _join(self._kernel_strings(found.usr, ids), self._users(rows[USER]))
+        err = _join(self._kernel_strings(found.err, ids), self._errors(rows[ERROR]))
+        grp = _join(self._kernel_strings(found.grp, ids), self._groups(rows[GROUP]))
         if lines.last >= 0 and (self._last_bad or kinds[lines.last] in (UNKNOWN, EMPTY)):
             self.skipped.add("truncated record")
         return RecordBatch(*req, *grp, *usr, *err)
 
-    def _resolve_local(self, arr: U8, strings: tuple[I64, I64, I64]) -> I64:
+    def _resolve_local(self, arr: U8, strings: tuple[I64, I64, I64]) -> I32:
         """Id (or BAD_UTF8) of each distinct string of the chunk, by its category's resolver."""
         cats, offs, lens = (column.tolist() for column in strings)
         values = [
             self._local[c](arr[o : o + n].tobytes())
             for c, o, n in zip(cats, offs, lens, strict=True)
         ]
-        return np.array(values or [BAD_UTF8], np.int64)
+        return np.array(values or [BAD_UTF8], np.int32)
 
-    def _kernel_requests(self, found: text_kernel.Scan, rows: I64, ids: I64) -> Columns:
-        key = ids[found.sid1[rows]]
-        msg_local = found.sid2[rows]
-        message = np.where(msg_local >= 0, ids[np.maximum(msg_local, 0)], NO_MESSAGE)
-        start, end = found.v1[rows], found.v2[rows]
+    def _kernel_requests(self, cols: Columns, ids: I32) -> Columns:
+        """The kernel's requests, ids resolved; those with a string not UTF-8 are skipped."""
+        rows, key_local, msg_local, start, end, ok = cols
+        key = ids[key_local]
+        message = ids[np.maximum(msg_local, 0)]
+        message[msg_local < 0] = NO_MESSAGE
+        if not (ids == BAD_UTF8).any():
+            return rows, key, start, end, ok, message
         keep = self._keep(rows, (key != BAD_UTF8) & (message != BAD_UTF8), "invalid UTF-8")
-        keep &= self._keep(rows, ~keep | (end >= start), "end before start")
-        return (
-            rows[keep],
-            key[keep].astype(np.int32),
-            start[keep],
-            end[keep],
-            found.flag[rows][keep],
-            message[keep].astype(np.int32),
-        )
+        return rows[keep], key[keep], start[keep], end[keep], ok[keep], message[keep]
 
-    def _kernel_groups(self, found: text_kernel.Scan, rows: I64, ids: I64) -> Columns:
-        path = ids[found.sid1[rows]]
-        start, end = found.v1[rows], found.v2[rows]
-        keep = self._keep(rows, path != BAD_UTF8, "invalid UTF-8")
-        keep &= self._keep(rows, ~keep | (end >= start), "end before start")
-        cumulated, ok = found.v3[rows][keep], found.flag[rows][keep]
-        return rows[keep], path[keep].astype(np.int32), start[keep], end[keep], cumulated, ok
-
-    def _kernel_users(self, found: text_kernel.Scan, rows: I64, ids: I64) -> Columns:
-        scen = ids[found.sid1[rows]]
-        keep = self._keep(rows, scen != BAD_UTF8, "invalid UTF-8")
-        is_start, at = found.flag[rows][keep], found.v1[rows][keep]
-        return rows[keep], scen[keep].astype(np.int32), is_start, at
-
-    def _kernel_errors(self, found: text_kernel.Scan, rows: I64, ids: I64) -> Columns:
-        message = ids[found.sid1[rows]]
-        keep = self._keep(rows, message != BAD_UTF8, "invalid UTF-8")
-        return rows[keep], message[keep].astype(np.int32), found.v1[rows][keep]
+    def _kernel_strings(self, cols: Columns, ids: I32) -> Columns:
+        """Groups, users or errors of the kernel (one string each, the first column)."""
+        rows, local, *rest = cols
+        value = ids[local]
+        if not (ids == BAD_UTF8).any():
+            return (rows, value, *rest)
+        keep = self._keep(rows, value != BAD_UTF8, "invalid UTF-8")
+        return (rows[keep], value[keep], *(column[keep] for column in rest))
 
     def _keep(self, rows: I64, good: BOOLS, reason: str) -> BOOLS:
         """Count the bad rows under `reason` (the unterminated last line: as truncated)."""
