@@ -8,7 +8,7 @@
    Goal: the pages add <= 20 % to the statistics time. Also the report's size on disk.
 2. The global page of a one-hour run with 50 request names (1000 time points per series) opened
    from disk in headless Chromium: time from navigation to every chart drawn, in a fresh profile
-   (cold) and reloaded (warm), against the baseline of a page that only loads plotly.min.js.
+   (cold) and reloaded (warm), against the baseline of a page that only loads echarts.min.js.
    Goal: < 2 s.
 """
 
@@ -78,7 +78,7 @@ def build_times(requests: int, work: Path) -> None:
     pages = time.perf_counter() - mid
     stats_part = mid - began
     size = sum(p.stat().st_size for p in full_settings.output.rglob("*") if p.is_file())
-    plotly = (full_settings.output / "js" / "plotly.min.js").stat().st_size
+    library = (full_settings.output / "js" / "echarts.min.js").stat().st_size
     print(f"{'statistics alone (baseline)':<34} {stats_only:8.2f} s")
     print(f"{'full build (statistics + pages)':<34} {full:8.2f} s")
     print(f"{'  of which statistics':<34} {stats_part:8.2f} s")
@@ -87,7 +87,7 @@ def build_times(requests: int, work: Path) -> None:
     print(f"{'ratio full / statistics alone':<34} {full / stats_only:8.3f}")
     print(
         f"report size: {size / 1e6:.1f} MB in {sum(1 for _ in full_settings.output.rglob('*'))} "
-        f"entries (plotly.min.js {plotly / 1e6:.1f} MB)"
+        f"entries (echarts.min.js {library / 1e6:.1f} MB)"
     )
 
 
@@ -121,12 +121,12 @@ def page_times(work: Path, requests: int, rounds: int) -> None:
     baseline = work / "baseline"
     copy_assets(baseline)
     (baseline / "index.html").write_text(
-        '<!doctype html><html><body><script src="js/plotly.min.js"></script><script>'
+        '<!doctype html><html><body><script src="js/echarts.min.js"></script><script>'
         "window.__reportReadyAt = performance.now();</script></body></html>"
     )
     rows = []
     paint = []
-    for name, page in (("plotly.min.js only (baseline)", baseline), ("global page", out)):
+    for name, page in (("echarts.min.js only (baseline)", baseline), ("global page", out)):
         cold, warm = [], []
         for _ in range(rounds):
             with Browser() as b:

@@ -122,11 +122,11 @@ def test_report_end_to_end(target: Target, tmp_path: Path, shard: bool):
     assert url == store.public_url("index.html")
     index = store.head("index.html")
     assert index.content_type == "text/html; charset=utf-8"
-    assert store.head("js/plotly.min.js").content_type == "application/javascript"
+    assert store.head("js/echarts.min.js").content_type == "application/javascript"
     assert store.head("js/stats.json").content_type == "application/json"
     assert store.head("style/report.css").content_type == "text/css"
     names = {o.name for o in store.list()}
-    assert {"pods.html", "summary.json", "js/global_stats.json"} <= names
+    assert {"pods.html", "summary.json", "js/global_stats.json", "js/echarts.LICENSE.txt"} <= names
     assert not [n for n in names if n.endswith((".log", ".log.gz", ".stats"))]
     store.download_file("summary.json", tmp_path / "summary.json")
     summary = json.loads((tmp_path / "summary.json").read_text())

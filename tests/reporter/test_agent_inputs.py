@@ -38,7 +38,7 @@ def test_choose_inputs(names, chosen, kind):
     ("name", "expected"),
     [
         ("index.html", "text/html; charset=utf-8"),
-        ("js/plotly.min.js", "application/javascript"),
+        ("js/echarts.min.js", "application/javascript"),
         ("js/stats.json", "application/json"),
         ("style/report.css", "text/css"),
         ("junit.xml", "application/xml"),

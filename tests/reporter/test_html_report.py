@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from gatling_common.errors import PermanentError
 from gatling_reporter.cli import main
-from gatling_reporter.html.render import cells, columns, flatten
+from gatling_reporter.html.render import LICENSE, cells, chart_library, columns, flatten
 from gatling_reporter.thresholds import AssertionResult
 
 from tests.reporter.report_builders import (
@@ -27,6 +28,21 @@ from tests.support.shared import REPO_ROOT, gatling_fixture
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 needs_chromium = pytest.mark.skipif(chromium_path() is None, reason="chromium not installed")
 READY = 'document.body.getAttribute("data-charts-ready") === "1"'
+# Per chart container: what its ECharts instance holds (series with their data) and drew.
+CHARTS = """Array.from(document.querySelectorAll('.chart')).map(c => {
+    const chart = echarts.getInstanceByDom(c);
+    const series = chart ? chart.getOption().series : [];
+    const canvas = c.querySelector('canvas');
+    return {
+      id: c.id, rendered: c.getAttribute('data-rendered'),
+      points: Number(c.getAttribute('data-points')),
+      series: series.length,
+      filled: series.filter(s => (s.data || []).some(
+        d => (Array.isArray(d) ? d[1] : d) !== null && (Array.isArray(d) ? d[1] : d) !== undefined
+      )).length,
+      canvas: canvas ? canvas.width * canvas.height : 0,
+    };
+})"""
 
 
 @pytest.fixture(scope="module")
@@ -49,9 +65,30 @@ def browser():
 
 
 def legend_of(browser: Browser, chart_id: str) -> list[str]:
-    query = f"#{chart_id} .legendtext"
+    """The names ECharts' legend draws (as canvas text, so read from its model)."""
     return browser.evaluate(
-        f"Array.from(document.querySelectorAll('{query}')).map(t => t.textContent)"
+        f"echarts.getInstanceByDom(document.getElementById('{chart_id}'))"
+        ".getOption().series.map(s => s.name)"
+    )
+
+
+def rendered_with_data(chart: dict) -> bool:
+    """Drawn, every series present in the instance holds a value, and the canvas has a size."""
+    return (
+        chart["rendered"] == "1"
+        and chart["points"] > 0
+        and chart["series"] > 0
+        and chart["filled"] >= 1
+        and chart["canvas"] > 0
+    )
+
+
+def test_missing_chart_library_is_one_clear_line(tmp_path: Path):
+    with pytest.raises(PermanentError) as failure:
+        chart_library(tmp_path / "vendor")
+    assert str(failure.value) == (
+        f"{tmp_path / 'vendor' / 'echarts.min.js'}: the report's chart library (echarts.min.js)"
+        " is missing; `make setup-node` installs it (the reporter image carries it)"
     )
 
 
@@ -62,8 +99,10 @@ def test_pages_and_assets_written(report: Path):
     assert (kinds.count("group"), kinds.count("request")) == (4, 12)  # the generator's tree
     for page in ["index.html", "pods.html", *(n.href for n in nodes)]:
         assert (report / page).is_file(), page
-    plotly = (report / "js" / "plotly.min.js").read_text()
-    assert "plotly.js" in plotly[:500]
+    library = (report / "js" / "echarts.min.js").read_text()
+    assert "Apache Software Foundation" in library[:500]
+    assert 't.version="6.1.0"' in library[-400:]  # the pinned bundle, not a stub
+    assert "Apache License" in (report / "js" / LICENSE).read_text()
     for page in report.glob("*.html"):
         html = page.read_text()
         assert html.count('<script id="report-data" type="application/json">') == 1
@@ -78,12 +117,7 @@ def test_global_page_in_chromium(report: Path, browser: Browser):
     browser.open((report / "index.html").as_uri())
     browser.wait_for(READY)
     assert browser.events.problems() == []
-    charts = browser.evaluate(
-        """Array.from(document.querySelectorAll('.chart')).map(c => ({
-            id: c.id, rendered: c.getAttribute('data-rendered'),
-            points: Number(c.getAttribute('data-points')),
-            traces: c.querySelectorAll('.main-svg .trace').length}))"""
-    )
+    charts = browser.evaluate(CHARTS)
     assert [c["id"] for c in charts] == [
         "chart-users",
         "chart-requests",
@@ -92,9 +126,8 @@ def test_global_page_in_chromium(report: Path, browser: Browser):
         "chart-percentiles",
     ]
     for chart in charts:
-        assert chart["rendered"] == "1", chart
-        assert chart["points"] > 0, chart
-        assert chart["traces"] >= 2, chart
+        assert rendered_with_data(chart), chart
+        assert chart["series"] >= 2, chart
     ARTIFACTS.mkdir(exist_ok=True)
     shot = browser.screenshot(ARTIFACTS / "report-global.png")
     assert shot.stat().st_size > 10_000
@@ -144,12 +177,10 @@ def test_every_page_renders_its_charts(report: Path, browser: Browser):
         browser.open((report / page).as_uri())
         browser.wait_for(READY)
         assert browser.events.problems() == [], page
-        rendered = browser.evaluate(
-            """Array.from(document.querySelectorAll('.chart')).map(c =>
-                 c.getAttribute('data-rendered') === '1'
-                 && Number(c.getAttribute('data-points')) > 0)"""
-        )
-        assert rendered and all(rendered), page
+        charts = browser.evaluate(CHARTS)
+        assert charts, page
+        for chart in charts:
+            assert rendered_with_data(chart), (page, chart)
     browser.open((report / "pods.html").as_uri())
     browser.wait_for(READY)
     assert legend_of(browser, "chart-pod-rps") == ["pod-0", "pod-1", "pod-2"]
@@ -207,6 +238,22 @@ def test_hostile_names_and_messages_stay_text(tmp_path: Path, browser: Browser):
     assert HOSTILE_GROUP in text
     assert HOSTILE_MESSAGE in text
     assert legend_of(browser, "chart-users") == [HOSTILE_SCENARIO]
+    # ECharts' tooltip is HTML: show it on every chart; names must arrive as text.
+    tips = browser.evaluate(
+        """Array.from(document.querySelectorAll('.chart')).map(c => {
+            echarts.getInstanceByDom(c).dispatchAction(
+              {type: 'showTip', seriesIndex: 0, dataIndex: 0});
+            const tip = c.querySelector('.chart-tip');
+            return {id: c.id, text: tip ? tip.textContent : '',
+                    elements: tip ? tip.querySelectorAll('img, svg, script, a, b').length : -1};
+        })"""
+    )
+    by_id = {tip["id"]: tip for tip in tips}
+    assert HOSTILE_SCENARIO in by_id["chart-users"]["text"]
+    for tip in tips:
+        assert tip["elements"] == 0, tip
+    assert browser.evaluate("document.querySelectorAll('img, svg[onload], b').length") == 0
+    assert browser.events.problems() == []
 
 
 @needs_chromium

@@ -1,7 +1,7 @@
 """Chart specifications: what each chart plots, as plain data for static/report.js.
 
 A spec is `{id, title, kind, xType, yTitle, series: [{name, y, x?}]}`; a series without `x` uses
-the page's shared `time` axis. report.js maps specs to plotly.js traces and nothing else, so every
+the page's shared `time` axis. report.js maps specs to ECharts options and nothing else, so every
 decision about content lives here, in Python, where it is tested.
 """
 

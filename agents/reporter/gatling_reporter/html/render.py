@@ -2,8 +2,9 @@
 
 Everything from the run (names, messages) goes through jinja2's autoescape into HTML, or through
 `tojson` (which escapes <, >, & and ') into the page's single data object; nothing is marked safe.
-Charts are drawn in the browser by plotly.js, copied once from the `plotly` wheel into js/, so the
-folder opens offline from a file path or a bucket.
+Charts are drawn in the browser by Apache ECharts: echarts.min.js ships inside this package
+(html/vendor/, put there from npm by `make setup-node` or the image's build) and is copied into
+js/, so the folder opens offline from a file path or a bucket.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from gatling_common.errors import FleetError
+from gatling_common.errors import PermanentError
 from gatling_reporter.html.charts import node_charts, pod_charts
 from gatling_reporter.html.model import ErrorRow, ReportModel
 from gatling_reporter.thresholds import format_number
 
 STATIC = ("report.js", "js"), ("report.css", "style")
+VENDOR = Path(__file__).resolve().parent / "vendor"
+LICENSE = "echarts.LICENSE.txt"
 PCT_KEYS = ("percentiles1", "percentiles2", "percentiles3", "percentiles4")
 
 
@@ -76,24 +79,24 @@ def copy_assets(out_dir: Path) -> list[Path]:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(static.joinpath(name).read_bytes())
         written.append(target)
-    target = out_dir / "js" / "plotly.min.js"
-    shutil.copyfile(plotly_bundle(), target)
-    written.append(target)
+    bundle = chart_library()
+    for source in (bundle, bundle.with_name(LICENSE)):
+        if source.is_file():  # the license travels with the library when it is there
+            target = out_dir / "js" / source.name
+            shutil.copyfile(source, target)
+            written.append(target)
     return written
 
 
-def plotly_bundle() -> Path:
-    """plotly.min.js as the `plotly` wheel ships it (the reporter extra installs it)."""
-    try:
-        files = importlib.metadata.files("plotly") or []
-    except importlib.metadata.PackageNotFoundError as exc:
-        raise FleetError(
-            "the HTML report needs plotly (pip install 'gatling-fleet[reporter]')"
-        ) from exc
-    for file in files:
-        if file.name == "plotly.min.js" and "package_data" in file.parts:
-            return Path(str(file.locate()))
-    raise FleetError("the installed plotly package has no package_data/plotly.min.js")
+def chart_library(vendor: Path = VENDOR) -> Path:
+    """echarts.min.js from the package's vendor folder (gitignored; installed by the build)."""
+    bundle = vendor / "echarts.min.js"
+    if not bundle.is_file():
+        raise PermanentError(
+            f"{bundle}: the report's chart library (echarts.min.js) is missing; "
+            "`make setup-node` installs it (the reporter image carries it)"
+        )
+    return bundle
 
 
 # -- the tree --------------------------------------------------------------------------------

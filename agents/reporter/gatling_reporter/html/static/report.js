@@ -1,80 +1,167 @@
-/* gatling-fleet report: draws the page's charts from its one data object and makes the
- * statistics table's groups collapsible. Text from the run (request names, messages) only ever
- * reaches the DOM as text: textContent here, entity-escaped labels for Plotly (which reads a
- * small HTML subset in labels). */
+/* gatling-fleet report: draws the page's charts from its one data object with Apache ECharts
+ * and makes the statistics table's groups collapsible. Text from the run (request names,
+ * scenario names, messages) only ever reaches the DOM as text: textContent here; ECharts draws
+ * legends and axes on a canvas (text, never markup), and the one place it writes HTML, the
+ * tooltip, goes through tooltipFor(), which escapes every name with echarts' own encodeHTML. */
 (function () {
   "use strict";
 
   var data = JSON.parse(document.getElementById("report-data").textContent);
 
-  function label(text) {
-    return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  function escape(text) {
+    return echarts.format.encodeHTML(String(text));
   }
 
   var COLORS = ["#2f5d9e", "#e07b39", "#3f9e6e", "#8c5fb5", "#c9a227", "#2aa1b3", "#d4507a",
     "#6b7a8f", "#9c6b3c", "#5a9e2f"];
   var FIXED = { OK: "#2e8b57", KO: "#c0392b" };
-
-  function traceFor(chart, series, index) {
-    var color = series.color || FIXED[series.name] || COLORS[index % COLORS.length];
-    var x = series.x || chart.x || data.time;
-    var trace = {
-      x: chart.xType === "date" ? x.map(function (ms) { return new Date(ms); }) : x,
-      y: series.y,
-      name: label(series.name),
-      hovertemplate: "%{y}<extra>" + label(series.name) + "</extra>",
-      marker: { color: color },
-      line: { color: color, width: 1.6 }
-    };
-    if (chart.kind === "bar") {
-      trace.type = "bar";
-    } else {
-      trace.type = "scatter";
-      trace.mode = "lines";
-      if (chart.kind === "area") { trace.stackgroup = series.stack || "one"; }
-    }
-    return trace;
-  }
-
+  var INK = "#1d2330";
   var NARROW = window.matchMedia("(max-width: 600px)").matches;
 
-  function layoutFor(chart) {
-    return {
-      margin: { l: NARROW ? 44 : 56, r: 12, t: 10, b: 40 },
-      barmode: chart.barmode || "group",
-      hovermode: "x unified",
-      showlegend: true,
-      legend: { orientation: "h", y: -0.2, yanchor: "top" },
-      xaxis: {
-        type: chart.xType === "date" ? "date" : (chart.xType || "linear"),
-        title: chart.xTitle ? { text: label(chart.xTitle) } : undefined,
-        nticks: NARROW ? 4 : undefined,
-        tickangle: 0,
-        automargin: true
-      },
-      yaxis: { title: { text: label(chart.yTitle || "") }, rangemode: "tozero", automargin: true },
-      paper_bgcolor: "rgba(0,0,0,0)",
-      plot_bgcolor: "rgba(0,0,0,0)",
-      font: { family: "system-ui, sans-serif", size: 12, color: "#1d2330" }
+  function colorOf(series, index) {
+    return series.color || FIXED[series.name] || COLORS[index % COLORS.length];
+  }
+
+  function number(value) {
+    if (value === null || value === undefined || value === "-") { return "-"; }
+    return typeof value === "number" ? echarts.format.addCommas(+value.toFixed(2)) : value;
+  }
+
+  // The tooltip is HTML: our markup around escaped names (the run's) and numbers.
+  function tooltipFor(chart) {
+    return function (params) {
+      var items = Array.isArray(params) ? params : [params];
+      if (!items.length) { return ""; }
+      var axis = items[0].axisValue;
+      var head = chart.xType === "date"
+        ? echarts.time.format(axis, "{yyyy}-{MM}-{dd} {HH}:{mm}:{ss} UTC", true)
+        : number(Number(axis)) + (chart.xTitle ? " " + chart.xTitle : "");
+      var lines = items.map(function (p) {
+        var value = Array.isArray(p.value) ? p.value[1] : p.value;
+        return '<div class="tip-row">' + p.marker + '<span class="tip-name">' +
+          escape(p.seriesName) + '</span><span class="tip-value">' + escape(number(value)) +
+          "</span></div>";
+      });
+      return '<div class="tip-head">' + escape(head) + "</div>" + lines.join("");
     };
+  }
+
+  function seriesFor(chart, series, index) {
+    var color = colorOf(series, index);
+    var x = series.x || chart.x || data.time;
+    var out = {
+      name: series.name,
+      color: color,
+      data: chart.kind === "bar" ? series.y : series.y.map(function (y, i) { return [x[i], y]; })
+    };
+    if (chart.kind === "bar") {
+      out.type = "bar";
+      if (chart.barmode === "stack") { out.stack = "bars"; }
+      out.barCategoryGap = "10%";
+      return out;
+    }
+    out.type = "line";
+    out.showSymbol = false;
+    out.lineStyle = { width: 1.6 };
+    if (chart.kind === "area") {
+      out.stack = series.stack || "one";
+      out.areaStyle = { opacity: 0.55 };
+      out.lineStyle = { width: 1 };
+    }
+    return out;
+  }
+
+  function xAxisFor(chart) {
+    var axis = {
+      axisLabel: { color: INK, hideOverlap: true },
+      axisLine: { lineStyle: { color: "#9aa3b2" } },
+      name: chart.xTitle || "",
+      nameLocation: "middle",
+      nameGap: 26
+    };
+    if (chart.kind === "bar") {
+      axis.type = "category";
+      var first = chart.series[0] || { x: [] };
+      axis.data = (first.x || chart.x || []).map(function (v) { return String(v); });
+    } else {
+      axis.type = chart.xType === "date" ? "time" : "value";
+      if (axis.type === "value") { axis.scale = true; }
+    }
+    if (NARROW) { axis.splitNumber = 3; }
+    return axis;
+  }
+
+  function optionFor(chart) {
+    return {
+      animation: false,
+      useUTC: true,
+      color: COLORS,
+      textStyle: { fontFamily: "system-ui, sans-serif", color: INK },
+      grid: { left: NARROW ? 8 : 12, right: 16, top: 30, bottom: chart.xTitle ? 62 : 48 },
+      legend: {
+        type: "scroll",
+        bottom: 0,
+        icon: "roundRect",
+        itemWidth: 14,
+        itemHeight: 8,
+        textStyle: { color: INK }
+      },
+      tooltip: {
+        trigger: "axis",
+        confine: true,
+        className: "chart-tip",
+        axisPointer: { type: chart.kind === "bar" ? "shadow" : "line" },
+        formatter: tooltipFor(chart)
+      },
+      xAxis: xAxisFor(chart),
+      yAxis: {
+        type: "value",
+        name: chart.yTitle || "",
+        nameTextStyle: { color: INK, align: "left" },
+        axisLabel: { color: INK },
+        min: 0,
+        splitLine: { lineStyle: { color: "#e3e7ee" } }
+      },
+      series: chart.series.map(function (s, i) { return seriesFor(chart, s, i); })
+    };
+  }
+
+  var instances = [];
+
+  function drawChart(chart) {
+    var node = document.getElementById("chart-" + chart.id);
+    if (!node) { return Promise.resolve(); }
+    var points = chart.series.reduce(function (n, s) { return n + s.y.length; }, 0);
+    node.setAttribute("data-points", String(points));
+    var instance = echarts.init(node, null, { renderer: "canvas" });
+    instances.push(instance);
+    return new Promise(function (resolve) {
+      instance.on("finished", function done() {
+        instance.off("finished", done);
+        node.setAttribute("data-rendered", "1");
+        resolve();
+      });
+      instance.setOption(optionFor(chart));
+    });
   }
 
   function drawCharts() {
-    var pending = [];
-    (data.charts || []).forEach(function (chart) {
-      var node = document.getElementById("chart-" + chart.id);
-      if (!node) { return; }
-      var traces = chart.series.map(function (s, i) { return traceFor(chart, s, i); });
-      var points = chart.series.reduce(function (n, s) { return n + s.y.length; }, 0);
-      node.setAttribute("data-points", String(points));
-      pending.push(Plotly.newPlot(node, traces, layoutFor(chart), {
-        displaylogo: false,
-        displayModeBar: false,
-        responsive: true
-      }).then(function () { node.setAttribute("data-rendered", "1"); }));
-    });
-    return Promise.all(pending);
+    return Promise.all((data.charts || []).map(drawChart));
   }
+
+  function resizeAll() {
+    instances.forEach(function (instance) { instance.resize(); });
+  }
+
+  var resizeQueued = false;
+  window.addEventListener("resize", function () {
+    if (resizeQueued) { return; }
+    resizeQueued = true;
+    window.requestAnimationFrame(function () { resizeQueued = false; resizeAll(); });
+  });
+  // Print: the page's print CSS changes the charts' width; redraw at that size, then back.
+  window.addEventListener("beforeprint", resizeAll);
+  window.addEventListener("afterprint", resizeAll);
 
   function setupToggles() {
     var rows = Array.prototype.slice.call(document.querySelectorAll("tr[data-node]"));
