@@ -41,7 +41,7 @@ def generated_run(pods: int = 3, requests: int = 6000) -> RunStats:
 
 
 def hostile_run() -> RunStats:
-    """A small run whose names and messages try to break out of HTML, JSON and Plotly labels."""
+    """A small run whose names and messages try to break out of HTML, JSON and chart tooltips."""
     strings = FileStrings()
     plain = strings.request_keys.intern(request_key((), "Plain"))
     hostile = strings.request_keys.intern(request_key((HOSTILE_GROUP,), HOSTILE_REQUEST))
