@@ -13,7 +13,8 @@ from gatling_common.results.generate import RunSpec, write_binary_log
 from gatling_common.results.records import FileStrings, RecordBatch, RunInfo, SkipCounter
 from gatling_common.results.text_reader import PAD, TextDecoder
 
-from tests.results.read_helpers import Records, canonical
+from tests.results.read_helpers import Records, canonical, read_records
+from tests.results.test_read_bad_input import _binary, _request_cached, _request_new, _user
 
 pytestmark = pytest.mark.skipif(not text_kernel.AVAILABLE, reason="numba is not installed")
 
@@ -149,3 +150,17 @@ def test_binary_unknown_type_stops_alike(tmp_path: Path) -> None:
     fast = decode_binary(bytes(data), compiled=True, step=1 << 20)
     plain = decode_binary(bytes(data), compiled=False, step=1 << 20)
     assert fast[0] == plain[0] and fast[1].counts == plain[1].counts
+
+
+def test_a_binary_record_longer_than_a_read_chunk_is_read_whole(tmp_path: Path) -> None:
+    long_name = "n" * 3_000_000  # more than the first 1 MiB read and the 64 KiB chunks after it
+    data = _binary(
+        _user(True, 5),
+        _request_new(1, long_name, 10, 20),
+        *[_request_cached(1, 30 + i, 40 + i, True) for i in range(3000)],
+    )
+    path = tmp_path / "simulation.log"
+    path.write_bytes(data)
+    records, skipped = read_records(path, batch_records=1000)
+    assert len(records["REQUEST"]) == 3001 and skipped.total == 0
+    assert records["REQUEST"][0][0].endswith("\x1f" + long_name)

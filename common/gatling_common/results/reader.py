@@ -167,12 +167,14 @@ class LogReader:
     def _binary_batches(self) -> Iterator[RecordBatch]:
         decoder = BinaryDecoder(self.strings, self.skipped, self.info)
         buf, pos, self._head = self._head, self.first_record_offset, b""
+        stuck = False  # the last decode made no progress: a record longer than the buffer
         while not decoder.stopped:
-            if not self._eof and len(buf) - pos < self._chunk_bytes:
+            if not self._eof and (stuck or len(buf) - pos < self._chunk_bytes):
                 buf = buf[pos:] + self._read(self._chunk_bytes)
                 pos = 0
             before = pos
             batch, pos = decoder.decode(buf, pos, eof=self._eof)
+            stuck = pos == before
             yield batch
             if self._eof and (pos >= len(buf) or pos == before):
                 return
