@@ -159,6 +159,22 @@ def test_stats_json_equals_gatling(name: str) -> None:
         }
 
 
+def listing_order(node: dict[str, Any]) -> list[Any]:
+    """Every level's children names in the order the tree lists them (dict equality ignores it)."""
+    return [(child["name"], listing_order(child)) for child in node.get("contents", {}).values()]
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("name", WITH_STATS_JSON)
+def test_tree_lists_paths_in_gatlings_order(name: str) -> None:
+    # Gatling lists each level by the earliest start of each path, sub-groups first; a report
+    # table (and a CI script walking stats.json) in another order reads as a different run.
+    folder = gatling_fixture(name)
+    expected = json.loads((folder / "js" / "stats.json").read_text())
+    got = stats_tree_json(stats_of_log(folder / "simulation.log"), settings_for(name, expected))
+    assert listing_order(got) == listing_order(expected)
+
+
 @pytest.mark.shared
 def test_binary_314_equals_html_table() -> None:
     folder = gatling_fixture("v3.14.3bin-tracker-teleivo-sample")

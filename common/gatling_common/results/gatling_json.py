@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from gatling_common.results.percentiles import Hist, Summary, combine, count_below, summarize
-from gatling_common.results.stats import RunStats
+from gatling_common.results.records import I64
+from gatling_common.results.stats import NEVER, RunStats
 
 ALL_REQUESTS = "All Requests"
 STAT_KEYS = (
@@ -132,7 +133,27 @@ def build_tree(stats: RunStats) -> Node:
     # Gatling renders sub-groups before requests in each group's contents.
     for parent, node in requests:
         parent.children.append(node)
+    _order(root, stats.first_starts("keys"), stats.first_starts("groups"))
     return root
+
+
+def _order(node: Node, key_starts: I64, group_starts: I64) -> int:
+    """Sort each level as Gatling lists it: by the earliest start of each path (ties: first
+    seen); sub-groups before requests. Returns the node's own earliest start."""
+    firsts: dict[int, int] = {}
+    for i, child in enumerate(node.children):
+        if child.kind == "REQUEST":
+            firsts[i] = int(key_starts[child.entity]) if child.entity is not None else NEVER
+        else:
+            below = _order(child, key_starts, group_starts)
+            own = group_starts[child.entity] if child.entity is not None else NEVER
+            firsts[i] = min(int(own), below)  # a group without GROUP records: its requests'
+    order = sorted(range(len(node.children)), key=lambda i: (firsts[i], i))
+    ranked = [node.children[i] for i in order]
+    node.children = [c for c in ranked if c.kind == "GROUP"] + [
+        c for c in ranked if c.kind == "REQUEST"
+    ]
+    return min(firsts.values(), default=NEVER)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import numpy as np
 from gatling_common.errors import InputError
 from gatling_common.results.names import Names
 from gatling_common.results.sparse import SparseCounts
-from gatling_common.results.stats import NAME_SPACES, TABLES, InputInfo, RunStats
+from gatling_common.results.stats import NAME_SPACES, ORDERED, TABLES, InputInfo, RunStats
 
 FORMAT = "gatling-fleet-shard"
 VERSION = 1
@@ -45,6 +45,8 @@ def dump_shard(stats: RunStats) -> bytes:
         for i, col in enumerate(table.columns):
             arrays[f"{name}.{i}"] = col
         arrays[f"{name}.n"] = table.counts
+    for ns in ORDERED:
+        arrays[f"first_start.{ns}"] = stats.first_starts(ns)
     buf = io.BytesIO()
     np.savez_compressed(buf, allow_pickle=False, **arrays)
     return buf.getvalue()
@@ -88,6 +90,8 @@ def parse_shard(data: bytes, where: str) -> RunStats:
             for name, kinds in TABLES.items():
                 cols = [archive[f"{name}.{i}"].astype(np.int64) for i in range(len(kinds))]
                 stats.tables[name] = SparseCounts.from_arrays(cols, archive[f"{name}.n"])
+            for ns in ORDERED:
+                stats.first_start[ns] = archive[f"first_start.{ns}"].astype(np.int64)
         except (KeyError, ValueError, zipfile.BadZipFile) as exc:
             raise InputError(f"{where}: damaged {FORMAT} file ({exc})") from exc
     return stats

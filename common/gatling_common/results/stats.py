@@ -64,6 +64,8 @@ TABLES: dict[str, tuple[str | None, ...]] = {
     "errors": ("messages",),
 }
 NAME_SPACES = ("keys", "groups", "scenarios", "messages")
+ORDERED = ("keys", "groups")  # listed by the earliest start seen for each, as Gatling does
+NEVER = np.iinfo(np.int64).max
 QUANT_BITS = 6
 TIMED = ("req_ok_pct", "grp_ok_pct", "inp_ok_rt")  # column 1: seconds, in blocks of `resolution`
 ROW_BUDGET = 600_000
@@ -148,6 +150,21 @@ class RunStats:
         self.start: int | None = None  # run bounds (epoch ms), see the spec
         self.end: int | None = None
         self.resolution: dict[str, int] = {name: 1 for name in TIMED}
+        # Earliest start (epoch ms) of each request key / group path, indexed like `names`:
+        # Gatling lists requests and groups in that order; a minimum merges exactly.
+        self.first_start: dict[str, I64] = {ns: np.empty(0, np.int64) for ns in ORDERED}
+
+    def first_starts(self, ns: str) -> I64:
+        """`first_start[ns]` padded to every name (NEVER for names without a record)."""
+        have, n = self.first_start[ns], len(self.names[ns])
+        if len(have) < n:
+            have = np.concatenate([have, np.full(n - len(have), NEVER, np.int64)])
+        return have
+
+    def lower_first_start(self, ns: str, ids: I64, starts: I64) -> None:
+        firsts = self.first_starts(ns)
+        np.minimum.at(firsts, ids, starts)
+        self.first_start[ns] = firsts
 
     def add_timed(self, name: str, cols: list[I64]) -> None:
         """Add to a per-second table, coarsening its seconds when it outgrows ROW_BUDGET."""
@@ -194,6 +211,12 @@ class RunStats:
             out.names[ns] = Names(self.names[ns].values)
             lookups[ns] = out.names[ns].lookup_for(other.names[ns].values)
         lookups["input"] = np.arange(len(other.inputs), dtype=np.int64) + len(self.inputs)
+        for ns in ORDERED:
+            out.first_start[ns] = self.first_starts(ns)
+            other_starts = other.first_starts(ns)
+            ids = lookups[ns]
+            assert ids is not None
+            out.lower_first_start(ns, ids[: len(other_starts)], other_starts)
         for name, kinds in TABLES.items():
             remap = [None if k is None else lookups[k] for k in kinds]
             mine, theirs = self.tables[name], other.tables[name]
@@ -258,6 +281,14 @@ class RunStats:
             "end": self.end,
             "tables": tables,
             "resolution": dict(self.resolution),
+            "first_start": {
+                ns: sorted(
+                    (self.names[ns].values[i], int(t))
+                    for i, t in enumerate(self.first_starts(ns))
+                    if t != NEVER
+                )
+                for ns in ORDERED
+            },
         }
         if with_inputs:
             out["inputs"] = [i.to_json() for i in self.inputs]
@@ -332,6 +363,7 @@ class BatchFolder:
         rt = end - start
         ssec, esec = start // 1000, end // 1000
         t["req_rt"].add([key, ko, rt])
+        self.stats.lower_first_start("keys", key, start)
         t["req_start"].add([key, ko, ssec])
         t["req_end"].add([key, ko, esec])
         ok = ko == 0
@@ -356,6 +388,7 @@ class BatchFolder:
         cum = b.grp_cumulated[valid].astype(np.int64)
         ko = (~b.grp_ok[valid]).astype(np.int64)
         t["grp_cum"].add([grp, ko, cum])
+        self.stats.lower_first_start("groups", grp, start)
         t["grp_dur"].add([grp, ko, end - start])
         ok = ko == 0
         self.stats.add_timed("grp_ok_pct", [grp[ok], start[ok] // 1000, quantize(cum[ok])])
