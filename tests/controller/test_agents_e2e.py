@@ -14,11 +14,9 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from gatling_common.results.generate import RunSpec, write_text_log
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
@@ -98,12 +96,6 @@ def _env(container: Json, pod: Json) -> dict[str, str]:
         else:
             out[item["name"]] = fields[item["valueFrom"]["fieldRef"]["fieldPath"]]
     return out
-
-
-@pytest.fixture
-def k8s() -> Iterator[KubernetesEmulator]:
-    with KubernetesEmulator() as emulator:
-        yield emulator
 
 
 def test_real_agents_run_the_pods_the_controller_builds(

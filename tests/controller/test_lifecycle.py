@@ -3,12 +3,9 @@ webhook receiver: the controller talks to both through the official clients only
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -24,25 +21,6 @@ from tests.controller.harness import (
 from tests.controller.manifests import role_rules
 from tests.support.k8s_emulator import KubernetesEmulator
 from tests.support.k8s_jobs import JobController, timed
-
-
-@pytest.fixture
-def k8s() -> Iterator[KubernetesEmulator]:
-    with KubernetesEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def hook(httpserver: HTTPServer, k8s: KubernetesEmulator) -> list[dict[str, Any]]:
-    received: list[dict[str, Any]] = []
-
-    def handler(request: Request) -> Response:
-        received.append(json.loads(request.data))
-        return Response("ok")
-
-    httpserver.expect_request("/hook", method="POST").respond_with_handler(handler)
-    add_webhook_secret(k8s, httpserver.url_for("/hook"))
-    return received
 
 
 def _used_outside_the_role(k8s: KubernetesEmulator) -> set[tuple[str, str]]:

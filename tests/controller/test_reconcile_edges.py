@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from gatling_controller.kube import Kube
 from gatling_controller.reconciler import Reconciler
 from gatling_controller.status import parse_time
@@ -25,12 +23,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture
-def k8s() -> Iterator[KubernetesEmulator]:
-    with KubernetesEmulator() as emulator:
-        yield emulator
 
 
 def _reconciler(k8s: KubernetesEmulator, clock: Clock, **changes: Any) -> Reconciler:

@@ -13,38 +13,16 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from gatling_controller.kube import Kube
 from gatling_controller.reconciler import Reconciler
-from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
 
-from tests.controller.harness import NS, SETTINGS, add_webhook_secret, gatling_cr, wait_for
+from tests.controller.harness import NS, SETTINGS, gatling_cr, wait_for
 from tests.support.k8s_emulator import KubernetesEmulator
 from tests.support.k8s_jobs import JobController, stay_running, timed
-
-
-@pytest.fixture
-def k8s() -> Iterator[KubernetesEmulator]:
-    with KubernetesEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def hook(httpserver: HTTPServer, k8s: KubernetesEmulator) -> list[dict[str, Any]]:
-    received: list[dict[str, Any]] = []
-
-    def handler(request: Request) -> Response:
-        received.append(json.loads(request.data))
-        return Response("ok")
-
-    httpserver.expect_request("/hook", method="POST").respond_with_handler(handler)
-    add_webhook_secret(k8s, httpserver.url_for("/hook"))
-    return received
 
 
 class Died(BaseException):
