@@ -65,7 +65,9 @@ from gatling_common.results.series import (
     TimeAxis,
     distribution,
     percentiles_per_bucket,
+    percentiles_per_entity,
 )
+from gatling_common.results.sparse import group_count
 from gatling_common.results.stats import RunStats
 
 FORMAT = "gatling-fleet-report-data"
@@ -101,21 +103,52 @@ def _split(stats: RunStats, table: str, entity: int | None, ko: int, axis: TimeA
     return axis.rate(axis.sum_per_bucket(sec[mask], stats.tables[table].counts[mask]))
 
 
-def _pct_over_time(
-    stats: RunStats, table: str, entity: int | None, axis: TimeAxis
-) -> dict[str, Any]:
-    ent, sec, value = stats.tables[table].columns
-    counts = stats.tables[table].counts
-    if entity is not None:
-        mask = ent == entity
-        sec, value, counts = sec[mask], value[mask], counts[mask]
-    values = percentiles_per_bucket(
-        axis, sec, value, counts, PERCENTILES_OVER_TIME, stats.resolution[table]
-    )
-    return {"labels": list(PERCENTILE_LABELS), "values": values}
+ENTITY_NAMES = {"req_ok_pct": "keys", "grp_ok_pct": "groups"}
 
 
-def _node_series(stats: RunStats, node: Node, axis: TimeAxis) -> dict[str, Any]:
+class _PctOverTime:
+    """Percentiles over time of every entity of a table, computed on first use in ONE pass per
+    table (per-node passes cost a mask and a search over the whole table each)."""
+
+    def __init__(self, stats: RunStats, axis: TimeAxis) -> None:
+        self.stats, self.axis = stats, axis
+        self._per_entity: dict[str, list[list[list[int | None]]]] = {}
+
+    def __call__(self, table: str, entity: int | None) -> dict[str, Any]:
+        if entity is None:
+            values = self._all(table)
+        else:
+            if table not in self._per_entity:
+                self._per_entity[table] = self._compute(table)
+            values = self._per_entity[table][entity]
+        return {"labels": list(PERCENTILE_LABELS), "values": values}
+
+    def _compute(self, table: str) -> list[list[list[int | None]]]:
+        ent, sec, value = self.stats.tables[table].columns
+        counts = self.stats.tables[table].counts
+        entities = len(self.stats.names[ENTITY_NAMES[table]])
+        return percentiles_per_entity(
+            self.axis,
+            ent,
+            entities,
+            sec,
+            value,
+            counts,
+            PERCENTILES_OVER_TIME,
+            self.stats.resolution[table],
+        )
+
+    def _all(self, table: str) -> list[list[int | None]]:
+        _, sec, value = self.stats.tables[table].columns
+        counts = self.stats.tables[table].counts
+        # Summed over entities first: rows come back sorted by (second, value), no lexsort.
+        (sec, value), counts = group_count([sec, value], counts)
+        return percentiles_per_bucket(
+            self.axis, sec, value, counts, PERCENTILES_OVER_TIME, self.stats.resolution[table]
+        )
+
+
+def _node_series(stats: RunStats, node: Node, axis: TimeAxis, pct: _PctOverTime) -> dict[str, Any]:
     all_h, ok, ko, range_ok = node_hists(stats, node)
     is_root = node.kind == "GROUP" and not node.groups
     if node.kind == "REQUEST" or is_root:
@@ -128,12 +161,12 @@ def _node_series(stats: RunStats, node: Node, axis: TimeAxis) -> dict[str, Any]:
             "responses": {
                 s: _split(stats, "req_end", ent, i, axis) for i, s in enumerate(("ok", "ko"))
             },
-            "percentiles": _pct_over_time(stats, "req_ok_pct", ent, axis),
+            "percentiles": pct("req_ok_pct", ent),
             "distribution": distribution(all_h, ok, ko),
         }
     out: dict[str, Any] = {"kind": "GROUP"}
     if node.entity is not None:
-        out["percentiles"] = _pct_over_time(stats, "grp_ok_pct", node.entity, axis)
+        out["percentiles"] = pct("grp_ok_pct", node.entity)
     else:  # a group known only from its requests' paths (no GROUP record of its own)
         empty: list[int | None] = [None] * axis.length
         out["percentiles"] = {
@@ -176,15 +209,22 @@ def _inputs(stats: RunStats, axis: TimeAxis) -> list[dict[str, Any]]:
     counts = stats.tables["inp_resp"].counts
     p_inp, p_sec, p_val = stats.tables["inp_ok_rt"].columns
     p_counts = stats.tables["inp_ok_rt"].counts
+    p95s = percentiles_per_entity(
+        axis,
+        p_inp,
+        len(stats.inputs),
+        p_sec,
+        p_val,
+        p_counts,
+        (95.0,),
+        stats.resolution["inp_ok_rt"],
+    )
     for i, info in enumerate(stats.inputs):
         m = inp == i
         ok = axis.sum_per_bucket(sec[m & (status == 0)], counts[m & (status == 0)])
         ko = axis.sum_per_bucket(sec[m & (status == 1)], counts[m & (status == 1)])
         both = ok + ko
-        pm = p_inp == i
-        (p95,) = percentiles_per_bucket(
-            axis, p_sec[pm], p_val[pm], p_counts[pm], (95.0,), stats.resolution["inp_ok_rt"]
-        )
+        (p95,) = p95s[i]
         out.append(
             {
                 "path": info.path,
@@ -203,6 +243,7 @@ def report_data(stats: RunStats, settings: StatsSettings) -> dict[str, Any]:
     start = stats.start if stats.start is not None else 0
     end = stats.end if stats.end is not None else start
     axis = TimeAxis.for_run(start, end)
+    pct = _PctOverTime(stats, axis)
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -222,7 +263,7 @@ def report_data(stats: RunStats, settings: StatsSettings) -> dict[str, Any]:
             "times": axis.times_ms(),
             "step_s": axis.step,
             "users": _users(stats, axis),
-            "nodes": {n.path_formatted: _node_series(stats, n, axis) for n in root.walk()},
+            "nodes": {n.path_formatted: _node_series(stats, n, axis, pct) for n in root.walk()},
             "inputs": _inputs(stats, axis),
         },
     }
