@@ -2,7 +2,8 @@
 
 A `SparseCounts` is a multiset of integer tuples (request id, status, response time, ...) kept as
 columns of unique keys plus a count per key. Adding a batch packs the key columns into one int64
-code, counts codes with `bincount` (dense ranges) or a sort, and appends the compact result;
+code (bit fields), counts codes with `bincount` (dense ranges) or a sort, and appends the compact
+result;
 pending parts are merged when they outgrow the compacted state, so total work stays
 O(n log n) and memory is bounded by the number of DISTINCT tuples, not by the number of records.
 """
@@ -16,32 +17,41 @@ import numpy as np
 from gatling_common.results.records import I64
 
 _DENSE_LIMIT = 1 << 16  # bincount when the packed range is at most this (or the rows)
-_CODE_LIMIT = 1 << 62
+_CODE_BITS = 62
 
 
 def _pack(cols: Sequence[I64]) -> tuple[I64, list[tuple[int, int]]] | None:
-    """One int64 code per row and (min, span) per column, or None when it would overflow."""
-    total = 1
+    """One int64 code per row and (min, bits) per column, or None when it would overflow.
+
+    Bit fields rather than mixed radix: unpacking is a shift and a mask instead of an integer
+    division per column (several times faster), and the order stays lexicographic."""
+    total = 0
     layout: list[tuple[int, int]] = []
     for col in cols:
         lo, hi = int(col.min()), int(col.max())
-        span = hi - lo + 1
-        layout.append((lo, span))
-        total *= span
-        if total >= _CODE_LIMIT:
+        bits = (hi - lo).bit_length()
+        layout.append((lo, bits))
+        total += bits
+        if total > _CODE_BITS:
             return None
-    code = np.zeros(len(cols[0]), np.int64)
-    for col, (lo, span) in zip(cols, layout, strict=True):
-        code *= span
-        code += col - lo
+    code = np.subtract(cols[0], layout[0][0], dtype=np.int64)
+    tmp = np.empty_like(code)
+    for col, (lo, bits) in zip(cols[1:], layout[1:], strict=True):
+        code <<= bits
+        np.subtract(col, lo, out=tmp)
+        code |= tmp
     return code, layout
 
 
 def _unpack(code: I64, layout: list[tuple[int, int]]) -> list[I64]:
     cols: list[I64] = []
-    for lo, span in reversed(layout):
-        cols.append(code % span + lo)
-        code = code // span
+    shift = 0
+    for lo, bits in reversed(layout):
+        col = code >> shift if shift else code.copy()
+        col &= (1 << bits) - 1
+        col += lo
+        cols.append(col)
+        shift += bits
     cols.reverse()
     return cols
 
@@ -63,9 +73,7 @@ def group_count(cols: Sequence[I64], weights: I64 | None = None) -> tuple[list[I
     if packed is None:
         return _group_count_lexsort(cols, weights)
     code, layout = packed
-    size = 1
-    for _, span in layout:
-        size *= span
+    size = 1 << sum(bits for _, bits in layout)
     if size <= max(_DENSE_LIMIT, n):
         if weights is None:
             dense = np.bincount(code, minlength=0)

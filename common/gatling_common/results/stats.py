@@ -32,6 +32,7 @@ points anyway).
 from __future__ import annotations
 
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -201,6 +202,14 @@ class RunStats:
             self.start = lo if self.start is None else min(self.start, lo)
         if hi is not None:
             self.end = hi if self.end is None else max(self.end, hi)
+
+    def compact(self) -> None:
+        """Merge every table's pending parts now, two tables at a time: numpy's sorts release
+        the GIL, so the last (largest) compactions use both cores instead of one."""
+        tables = sorted(self.tables.values(), key=lambda t: -t.rows_bound)
+        with ThreadPoolExecutor(2) as pool:
+            for _ in pool.map(lambda t: t.counts, tables):
+                pass
 
     # ---- merging -------------------------------------------------------------------------
     def merged(self, other: RunStats) -> RunStats:
