@@ -3,8 +3,7 @@
 A `SparseCounts` is a multiset of integer tuples (request id, status, response time, ...) kept as
 columns of unique keys plus a count per key. Adding a batch packs the key columns into one int64
 code (bit fields), counts codes with `bincount` (dense ranges) or a sort, and appends the compact
-result;
-pending parts are merged when they outgrow the compacted state, so total work stays
+result; pending parts are merged when they outgrow the compacted state, so total work stays
 O(n log n) and memory is bounded by the number of DISTINCT tuples, not by the number of records.
 """
 
