@@ -59,6 +59,7 @@ from gatling_common.results.gatling_json import (
     stats_tree_json,
 )
 from gatling_common.results.percentiles import combine, java_round
+from gatling_common.results.records import I64
 from gatling_common.results.series import (
     PERCENTILE_LABELS,
     PERCENTILES_OVER_TIME,
@@ -181,26 +182,57 @@ def _node_series(stats: RunStats, node: Node, axis: TimeAxis, pct: _PctOverTime)
 
 def _users(stats: RunStats, axis: TimeAxis) -> dict[str, Any]:
     """Active users as Gatling counts them: per second, previous - ends of the previous second +
-    starts (a user is active in the second it ends), then the floor of the mean per bucket."""
+    starts (a user is active in the second it ends), then the floor of the mean per bucket.
+
+    Computed from the seconds where the count changes, never one slot per second of the run: a
+    single record with a bogus time (1970 in a 2024 log) must not cost gigabytes."""
     scen, is_end, sec = stats.tables["users"].columns
     counts = stats.tables["users"].counts
-    seconds = axis.seconds
-    bucket = axis.bucket_of(axis.first_second + np.arange(seconds, dtype=np.int64))
-    per_bucket = np.bincount(bucket, minlength=axis.length)
+    bounds = _bucket_bounds(axis)
+    per_bucket = np.diff(bounds)
     out: dict[str, list[int]] = {}
     total = np.zeros(axis.length, np.int64)
     for i, name in enumerate(stats.names["scenarios"].values):
         mask = scen == i
-        offset = np.clip(sec[mask] - axis.first_second, 0, seconds - 1)
-        starts = np.bincount(offset, np.where(is_end[mask] == 0, counts[mask], 0), seconds)
-        ends = np.bincount(offset, np.where(is_end[mask] == 1, counts[mask], 0), seconds)
-        ended_before = np.concatenate(([0], np.cumsum(ends)[:-1]))
-        active = (np.cumsum(starts) - ended_before).astype(np.int64)
-        sums = np.bincount(bucket, active, axis.length).astype(np.int64)
+        at = np.clip(sec[mask], axis.first_second, axis.first_second + axis.seconds - 1)
+        ends = is_end[mask] == 1
+        # +starts from their second on; -ends from the second after theirs.
+        points = np.concatenate((at[~ends], at[ends] + 1))
+        deltas = np.concatenate((counts[mask][~ends], -counts[mask][ends]))
+        area = _step_integral(points, deltas, bounds)
+        sums = np.diff(area)
         mean = np.where(per_bucket > 0, sums // np.maximum(per_bucket, 1), 0)
         total += mean
         out[name] = mean.tolist()
     return {"all": total.tolist(), "scenarios": out}
+
+
+def _bucket_bounds(axis: TimeAxis) -> I64:
+    """First second of every bucket, then the run's end: bucket b is [bounds[b], bounds[b+1])."""
+    b = np.arange(1, axis.length, dtype=np.int64)
+    guess = axis.first_second + np.ceil((b - 0.5) * axis.step).astype(np.int64)
+    # `bucket_of` is the rule; float rounding may put the guess one second off either way.
+    guess = np.where(axis.bucket_of(guess - 1) >= b, guess - 1, guess)
+    guess = np.where(axis.bucket_of(guess) < b, guess + 1, guess)
+    end = axis.first_second + axis.seconds
+    bounds = np.concatenate(([axis.first_second], np.clip(guess, axis.first_second, end), [end]))
+    return np.maximum.accumulate(bounds.astype(np.int64))
+
+
+def _step_integral(points: I64, deltas: I64, at: I64) -> I64:
+    """Sum over integer seconds s < x of f(s), for each x in `at`, where f is 0 before the first
+    point and changes by `deltas` at `points`."""
+    if len(points) == 0:
+        return np.zeros(len(at), np.int64)
+    order = np.argsort(points, kind="stable")
+    pts, level = points[order], np.cumsum(deltas[order])
+    last = np.concatenate((pts[1:] != pts[:-1], [True]))  # one level per distinct point
+    pts, level = pts[last], level[last]
+    area = np.concatenate(([0], np.cumsum(level[:-1] * np.diff(pts))))
+    j = np.searchsorted(pts, at, side="right") - 1
+    inside = j >= 0
+    jj = np.maximum(j, 0)
+    return np.where(inside, area[jj] + level[jj] * (at - pts[jj]), 0).astype(np.int64)
 
 
 def _inputs(stats: RunStats, axis: TimeAxis) -> list[dict[str, Any]]:
