@@ -50,18 +50,6 @@ class Kube:
             ),
         )
 
-    def list_gatlings(self, namespace: str | None) -> Json:
-        def call() -> Any:
-            if namespace:
-                return self.custom.list_namespaced_custom_object(
-                    API_GROUP, VERSION, namespace, PLURAL, _preload_content=False
-                )
-            return self.custom.list_cluster_custom_object(
-                API_GROUP, VERSION, PLURAL, _preload_content=False
-            )
-
-        return _json(self._call("list gatlings", call))
-
     def patch_gatling_status(self, namespace: str, name: str, status: Json) -> None:
         self._call(
             f"patch status of gatling {namespace}/{name}",

@@ -110,10 +110,6 @@ class Gatling:
     def reporter_job_name(self) -> str:
         return f"{self.name}-reporter"
 
-    @property
-    def report_wanted(self) -> bool:
-        return self.generate_report and self.storage is not None
-
 
 def parse_gatling(obj: Mapping[str, Any]) -> Gatling:
     """Parse a Gatling object (as the API returns it); InputError names the bad field."""

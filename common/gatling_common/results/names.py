@@ -7,24 +7,16 @@ import numpy as np
 from gatling_common.results.records import I32, I64, StringTable
 
 
-class Names:
-    """Strings interned to ids 0, 1, 2, ... (first-seen order is kept: Gatling lists that way)."""
+class Names(StringTable):
+    """The run-wide interning of names (a file's `StringTable`s map into it); first-seen ids.
+
+    Listing order is not id order: Gatling lists requests and groups by their earliest start
+    (`RunStats.first_start`)."""
 
     def __init__(self, values: list[str] | None = None) -> None:
-        self.values: list[str] = []
-        self.ids: dict[str, int] = {}
+        super().__init__()
         for value in values or []:
             self.intern(value)
-
-    def intern(self, value: str) -> int:
-        found = self.ids.get(value)
-        if found is None:
-            found = self.ids[value] = len(self.values)
-            self.values.append(value)
-        return found
-
-    def __len__(self) -> int:
-        return len(self.values)
 
     def lookup_for(self, values: list[str]) -> I64:
         """An array mapping positions in `values` to ids here (interning the new ones)."""

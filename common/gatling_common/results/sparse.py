@@ -181,8 +181,3 @@ class SparseCounts:
         ) and (np.array_equal(self.counts, other.counts))
 
     __hash__ = None  # type: ignore[assignment]
-
-    def select(self, col: int, value: int) -> tuple[list[I64], I64]:
-        """Rows whose column `col` equals `value`."""
-        mask = self.columns[col] == value
-        return [c[mask] for c in self.columns], self.counts[mask]
