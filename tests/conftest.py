@@ -8,6 +8,9 @@ import pytest
 
 from tests.support.shared import require_shared
 
+# Storage emulators (moto, fake-gcs-server, Azurite) for every folder; each starts on first use.
+pytest_plugins = ["tests.support.emulators"]
+
 
 @pytest.fixture(scope="session")
 def shared_fixtures() -> Path:

@@ -18,16 +18,6 @@ from gatling_common.storage import open_storage
 from tests.support import emulators
 from tests.support.emulators import Target, s3_client
 
-# The emulator fixtures this module uses (pytest finds fixtures by module attribute name).
-aws_test_env = emulators.aws_test_env
-s3_server = emulators.s3_server
-s3_bucket = emulators.s3_bucket
-local_bucket = emulators.local_bucket
-gcs_server = emulators.gcs_server
-gcs_bucket = emulators.gcs_bucket
-azurite_server = emulators.azurite_server
-azure_bucket = emulators.azure_container
-
 BIN = Path(sys.executable).parent
 PODS = ("runner-0", "runner-1", "runner-2")
 REQUESTS = 3000
@@ -98,9 +88,9 @@ def make_public(target: Target) -> None:
     client.put_bucket_policy(Bucket=target.bucket, Policy=json.dumps(policy))  # type: ignore[attr-defined]
 
 
-@pytest.fixture(params=["local", "s3", "gcs", "azure"])
+@pytest.fixture(params=list(emulators.BACKEND_FIXTURES))
 def target(request: pytest.FixtureRequest) -> Target:
-    found: Target = request.getfixturevalue(f"{request.param}_bucket")
+    found: Target = request.getfixturevalue(emulators.BACKEND_FIXTURES[request.param])
     return found
 
 

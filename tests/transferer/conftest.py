@@ -6,19 +6,6 @@ from pathlib import Path
 
 import pytest
 
-# The storage emulators (moto, fake-gcs-server, Azurite) for the end-to-end tests.
-from tests.support.emulators import (  # noqa: F401
-    aws_test_env,
-    azure_container,
-    azurite_server,
-    gcs_bucket,
-    gcs_server,
-    local_bucket,
-    s3_bucket,
-    s3_server,
-    storage_target,
-)
-
 
 @pytest.fixture
 def results_dir(tmp_path: Path) -> Path:
