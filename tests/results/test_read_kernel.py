@@ -33,6 +33,23 @@ ODD_LINES = [
     f"REQUEST\t\tGet home\t{T}\t{T}\tok\t ",
     f"REQUEST\t\tGet home\t{T}\t{T}\tOK\t \textra",
     f"REQUEST\tGet home\t{T}\t{T}\tOK",
+    # Shapes the kernel's fixed-width tail checks must leave to the general parser (or agree on).
+    f"REQUEST\tGet home\t{T}\t{T}\tOK\t ",
+    f"REQUEST\ta\tb\tc\t{T}\t{T + 1}\tOK\t ",
+    f"REQUEST\ta\tb\tc\t{T}\t{T + 1}\tKO",
+    f"REQUEST\t\tGet home\t{T // 10}\t{T}\tOK\t ",
+    f"REQUEST\t\tGet home\t{T}\t{T}\tKO\t ",
+    "REQUEST\t\t\t\tOK\t ",
+    "REQUEST\t",
+    f"USER\tBro\twse\tSTART\t{T}",
+    f"USER\t\tSTART\t{T}",
+    f"USER\tBrowse\tEND\t{T // 10}",
+    "USER\t",
+    f"GROUP\tSh\top\t{T}\t{T + 40}\t3\tOK",
+    f"GROUP\tShop\t{T}\t{T + 40}\t3x\tOK",
+    f"GROUP\tShop\t{T // 10}\t{T + 40}\t3\tOK",
+    f"GROUP\t\t{T}\t{T + 40}\t12345678\tKO",
+    "GROUP\t\tOK",
     "REQUEST\t\t\xff\xfe name\t1\t2\tOK\t ",
     f"REQUEST\t\tGet home\t{T}\t{T + 1}\tKO\tbad \xff message",
     f"GROUP\tShop,Pay\t{T}\t{T + 40}\t35\tOK",
@@ -95,7 +112,7 @@ def test_odd_and_clean_lines_decode_alike(chunk_lines: int) -> None:
     records, skipped = both(data, chunk_lines)
     found = text_kernel.scan(np.frombuffer(data + PAD, np.uint8), len(data), True)
     assert 1000 < int(np.count_nonzero(~found.slow)) < 2500  # both paths are exercised
-    assert len(records["REQUEST"]) > 500 and skipped.counts["invalid UTF-8"] > 50
+    assert len(records["REQUEST"]) > 400 and skipped.counts["invalid UTF-8"] > 50
     assert skipped.counts["end before start"] > 50
 
 

@@ -55,11 +55,19 @@ def _unpack(code: I64, layout: list[tuple[int, int]]) -> list[I64]:
     return cols
 
 
+def _run_starts(keys: I64) -> I64:
+    """Where each run of equal values starts in sorted, non-empty `keys`."""
+    change = np.empty(len(keys), np.bool_)
+    change[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=change[1:])
+    return np.flatnonzero(change)
+
+
 def _reduce_sorted(keys: I64, weights: I64) -> tuple[I64, I64]:
     """Sum `weights` over runs of equal values in sorted `keys`."""
     if len(keys) == 0:
         return keys, weights
-    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    starts = _run_starts(keys)
     return keys[starts], np.add.reduceat(weights, starts)
 
 
@@ -90,8 +98,11 @@ def _group_count_sorted(
     code: I64, layout: list[tuple[int, int]], weights: I64 | None
 ) -> tuple[list[I64], I64]:
     if weights is None:
-        keys, counts = np.unique(code, return_counts=True)
-        return _unpack(keys, layout), counts.astype(np.int64)
+        # sort + run starts: np.unique(return_counts=True) does the same with extra passes.
+        ordered = np.sort(code)
+        starts = _run_starts(ordered)
+        counts = np.diff(starts, append=len(ordered))
+        return _unpack(ordered[starts], layout), counts
     order = np.argsort(code, kind="stable")
     keys, sums = _reduce_sorted(code[order], weights[order])
     return _unpack(keys, layout), sums

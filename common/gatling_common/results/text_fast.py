@@ -3,8 +3,9 @@
 Nearly every line Gatling writes ends in a fixed-width tail: 13-digit epoch-ms times, "OK"/"KO",
 " " for no message. Such tails are checked and decoded for all lines at once with 8-byte words
 (SWAR: digits checked and converted inside uint64s), with no tab search; the string before the
-tail is a known slice. Lines of any other shape (KO messages, other widths, GROUP records, the
-3.0-3.3 layout) go to the general parser.
+tail is a known slice. Lines of any other shape (KO messages, other widths, a tab inside a name, the
+3.0-3.3 layout) go to the general parser. `tab_counts` gives the tabs before each byte, so that
+a name with a tab (the general parser's "malformed") is never taken for a clean line.
 """
 
 from __future__ import annotations
@@ -66,10 +67,18 @@ class FastRequests:
     ok: BOOLS
 
 
-def requests(arr: U8, starts: I64, ends: I64, rows: I64) -> FastRequests:
+def tab_counts(arr: U8, n: int, pad: int) -> I64:
+    """c[i] = the number of tabs in arr[:i], for i up to n + pad (the zero padding: offsets
+    the checks compute for rows they then reject may point into it)."""
+    out = np.zeros(n + pad + 1, np.int64)
+    np.cumsum(arr[: n + pad] == 9, out=out[1:])
+    return out
+
+
+def requests(arr: U8, starts: I64, ends: I64, rows: I64, tabs: I64) -> FastRequests:
     """REQUEST lines ending "\\t<start>\\t<end>\\tOK|KO" with "\\t " or nothing after.
 
-    The key slice is "groups\\tname" (after "REQUEST\\t").
+    The key slice is "groups\\tname" (after "REQUEST\\t"), with exactly that one tab.
     """
     w = words(arr)
     s, e = starts[rows], ends[rows]
@@ -84,6 +93,7 @@ def requests(arr: U8, starts: I64, ends: I64, rows: I64) -> FastRequests:
     start, v1 = number13(w, f + 1)
     end, v2 = number13(w, f + 15)
     hit = (is_spaced | is_bare) & (arr[f] == 9) & (arr[f + 14] == 9) & v1 & v2
+    hit &= tabs[f] - tabs[s + 8] == 1
     return FastRequests(rows[hit], s[hit] + 8, f[hit], start[hit], end[hit], ok[hit])
 
 
@@ -96,7 +106,7 @@ class FastUsers:
     at: I64
 
 
-def users(arr: U8, starts: I64, ends: I64, rows: I64) -> FastUsers:
+def users(arr: U8, starts: I64, ends: I64, rows: I64, tabs: I64) -> FastUsers:
     """USER lines "USER\\t<scenario>\\tSTART|END\\t<13 digits>"."""
     w = words(arr)
     s, e = starts[rows], ends[rows]
@@ -104,8 +114,9 @@ def users(arr: U8, starts: I64, ends: I64, rows: I64) -> FastUsers:
     is_start = (f_start >= s + 5) & _is(w[np.maximum(f_start, 0)], b"\tSTART\t")
     is_end = ~is_start & (f_end >= s + 5) & _is(w[np.maximum(f_end, 0)], b"\tEND\t")
     at, valid = number13(w, np.maximum(e - 13, 3))
-    hit = (is_start | is_end) & valid
     scen_b = np.where(is_start, f_start, f_end)
+    hit = (is_start | is_end) & valid
+    hit &= tabs[np.maximum(scen_b, s + 5)] == tabs[s + 5]  # no tab in the scenario
     return FastUsers(rows[hit], s[hit] + 5, scen_b[hit], is_start[hit], at[hit])
 
 
@@ -138,7 +149,7 @@ class FastGroups:
     ok: BOOLS
 
 
-def groups(arr: U8, starts: I64, ends: I64, rows: I64) -> FastGroups:
+def groups(arr: U8, starts: I64, ends: I64, rows: I64, tabs: I64) -> FastGroups:
     """GROUP lines "GROUP\t<path>\t<start>\t<end>\t<cumulated, 1-8 digits>\tOK|KO"."""
     w = words(arr)
     s, e = starts[rows], ends[rows]
@@ -151,6 +162,7 @@ def groups(arr: U8, starts: I64, ends: I64, rows: I64) -> FastGroups:
     hit &= width > 0
     f = np.where(hit, e - 32 - width, 9)
     hit &= (f >= s + 6) & (arr[f] == 9) & (arr[f + 14] == 9)
+    hit &= tabs[np.maximum(f, s + 6)] == tabs[s + 6]  # no tab in the path
     start, v1 = number13(w, f + 1)
     end, v2 = number13(w, f + 15)
     low_bytes = (8 - np.maximum(width, 1)).astype(np.uint64) * np.uint64(8)

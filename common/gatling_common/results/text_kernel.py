@@ -57,26 +57,23 @@ class Scan:
 if AVAILABLE:
     _PRIME = np.uint64(0x9E3779B97F4A7C15)
 
-    @njit(cache=True, nogil=True)
-    def _d8(x: np.uint64) -> int:
+    @njit(nogil=True)
+    def _d8(x: np.uint64) -> np.int64:
         """8 ASCII digits (the first in the lowest byte) as a number, -1 if any is no digit."""
         high = np.uint64(0xF0F0F0F0F0F0F0F0)
         zeros = np.uint64(0x3030303030303030)
         if (x & high) != zeros or ((x + np.uint64(0x0606060606060606)) & high) != zeros:
-            return -1
+            return np.int64(-1)
         v = ((x & np.uint64(0x0F0F0F0F0F0F0F0F)) * np.uint64(2561)) >> np.uint64(8)
         v = ((v & np.uint64(0x00FF00FF00FF00FF)) * np.uint64(6553601)) >> np.uint64(16)
         v = ((v & np.uint64(0x0000FFFF0000FFFF)) * np.uint64(42949672960001)) >> np.uint64(32)
-        return int(v)
+        return np.int64(v)  # not int(): a uint64 there would make the caller float64
 
-    @njit(cache=True, nogil=True)
+    @njit(nogil=True)
     def _digits(arr: U8, w: npt.NDArray[np.uint64], a: int, b: int) -> int:
         """The value of arr[a:b] if it is 1-18 plain digits, else -1."""
         if b - a == 13:  # epoch ms: two overlapping 8-digit words
-            head, tail = _d8(w[a]), _d8(w[a + 5])
-            if head < 0 or tail < 0:
-                return -1
-            return head * 100_000 + tail % 100_000
+            return int(_d13(w, a))
         if b <= a or b - a > MAX_DIGITS:
             return -1
         value = 0
@@ -87,29 +84,33 @@ if AVAILABLE:
             value = value * 10 + d
         return value
 
-    @njit(cache=True, nogil=True)
+    @njit(nogil=True)
     def _is2(arr: U8, a: int, b: int, c0: int, c1: int) -> bool:
         return b - a == 2 and arr[a] == c0 and arr[a + 1] == c1
 
-    @njit(cache=True, nogil=True)
+    @njit(nogil=True)
     def _tail(length: int) -> np.uint64:
         """Mask of the first `length` (1-7) bytes of a little-endian word."""
         return (np.uint64(1) << np.uint64(8 * length)) - np.uint64(1)
 
-    @njit(cache=True, nogil=True)
+    @njit(nogil=True)
     def _hash(w: npt.NDArray[np.uint64], a: int, b: int, cat: int) -> np.uint64:
-        h = np.uint64(cat + 1) * _PRIME ^ np.uint64(b - a)
-        p = a
-        while p + 8 <= b:
-            h = (h ^ w[p]) * _PRIME
-            h ^= h >> np.uint64(32)
+        """64-bit hash of the bytes [a, b) and their category (the first word mixes both in)."""
+        length = b - a
+        x = w[a]
+        if length < 8:
+            x &= _tail(length)
+        h = (x ^ np.uint64(length * 8 + cat)) * _PRIME
+        p = a + 8
+        while p < b:
+            y = w[p]
+            if b - p < 8:
+                y &= _tail(b - p)
+            h = (h ^ (h >> np.uint64(29)) ^ y) * _PRIME
             p += 8
-        if p < b:
-            h = (h ^ (w[p] & _tail(b - p))) * _PRIME
-            h ^= h >> np.uint64(32)
-        return h
+        return h ^ (h >> np.uint64(32))
 
-    @njit(cache=True, nogil=True)
+    @njit(nogil=True)
     def _same(w: npt.NDArray[np.uint64], a: int, o: int, length: int) -> bool:
         k = 0
         while k + 8 <= length:
@@ -121,7 +122,7 @@ if AVAILABLE:
             return (w[a + k] & mask) == (w[o + k] & mask)
         return True
 
-    @njit(cache=True, nogil=True)
+    @njit(nogil=True)
     def _intern(
         w: npt.NDArray[np.uint64],
         a: int,
@@ -134,9 +135,9 @@ if AVAILABLE:
     ) -> int:
         """The local id of the bytes [a, b) in category `cat`, -1 if the table is full.
 
-        entries[id] = (category, offset, length); equal hashes are confirmed byte for byte."""
+        table[slot] = id, hashes[slot] = its hash; entries[:, id] = (category, offset, length).
+        Equal hashes are confirmed byte for byte."""
         h = _hash(w, a, b, cat)
-        mask = (1 << TABLE_BITS) - 1
         slot = np.int64(h >> np.uint64(64 - TABLE_BITS))
         length = b - a
         while True:
@@ -146,18 +147,17 @@ if AVAILABLE:
                     return -1
                 e = count[0]
                 count[0] = e + 1
-                table[slot] = e
-                hashes[e] = h
-                entries[e, 0], entries[e, 1], entries[e, 2] = cat, a, length
+                table[slot], hashes[slot] = e, h
+                entries[0, e], entries[1, e], entries[2, e] = cat, a, length
                 return e
             if (
-                hashes[e] == h
-                and entries[e, 0] == cat
-                and entries[e, 2] == length
-                and _same(w, a, entries[e, 1], length)
+                hashes[slot] == h
+                and entries[2, e] == length
+                and entries[0, e] == cat
+                and _same(w, a, entries[1, e], length)
             ):
                 return e
-            slot = (slot + 1) & mask
+            slot = (slot + 1) & ((1 << TABLE_BITS) - 1)
 
     _LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
     _TABS = np.uint64(0x0909090909090909)
@@ -167,29 +167,19 @@ if AVAILABLE:
     for _i in range(64):
         _BIT_INDEX[((1 << _i) * 0x03F79D71B4CA8B09 & 0xFFFFFFFFFFFFFFFF) >> 58] = _i
 
-    @njit(cache=True, nogil=True)
+    @njit(nogil=True)
     def _matches(x: np.uint64, pattern: np.uint64) -> np.uint64:
         """0x80 in each byte of x equal to pattern's byte, 0 elsewhere (exact, SWAR)."""
         t = x ^ pattern
         return ~((((t & _LOW7) + _LOW7) | t) | _LOW7)
 
-    @njit(cache=True, nogil=True)
+    @njit(nogil=True)
     def _first_byte(m: np.uint64) -> int:
         """Index of the lowest byte flagged in a non-zero _matches mask."""
         low = m & (~m + np.uint64(1))
         return _BIT_INDEX[(low * _DEBRUIJN) >> np.uint64(58)] >> 3
 
-    @njit(cache=True, nogil=True)
-    def _newline(w: npt.NDArray[np.uint64], p: int, n: int) -> int:
-        """Position of the first '\n' at or after p, n if none before n."""
-        while p < n:
-            m = _matches(w[p], _NEWLINES)
-            if m:
-                return min(p + _first_byte(m), n)
-            p += 8
-        return n
-
-    @njit(cache=True, nogil=True)
+    @njit(nogil=True)
     def _find_tabs(w: npt.NDArray[np.uint64], s: int, e: int, tabs: I64) -> int:
         """Count the tabs of [s, e); tabs[:7] = the first ones, tabs[7] = the last (if > 7)."""
         nt = 0
@@ -205,151 +195,244 @@ if AVAILABLE:
             p += 8
         return nt
 
-    @njit(cache=True, nogil=True)
-    def _kind(arr: U8, s: int, e: int) -> int:
+    def _word(text: bytes) -> np.uint64:
+        return np.uint64(int.from_bytes(text, "little"))
+
+    _REQUEST_W, _USER_W, _GROUP_W = _word(b"REQUEST\t"), _word(b"USER\t"), _word(b"GROUP\t")
+    _ERROR_W, _RUN_W, _ASSERTIO_W = _word(b"ERROR\t"), _word(b"RUN\t"), _word(b"ASSERTIO")
+    _N_TAB = _word(b"N\t")
+    _OK_SPACE, _KO_SPACE = _word(b"\tOK\t "), _word(b"\tKO\t ")
+    _OK_BARE, _KO_BARE = _word(b"\tOK"), _word(b"\tKO")
+    _START, _END = _word(b"\tSTART\t"), _word(b"\tEND\t")
+
+    @njit(nogil=True)
+    def _is(x: np.uint64, length: int, value: np.uint64) -> bool:
+        """The first `length` bytes of the loaded word x are those of `value`."""
+        return (x & _tail(length)) == value
+
+    @njit(nogil=True)
+    def _kind(w: npt.NDArray[np.uint64], s: int, e: int) -> int:
+        """The record type, from the line's first word (every name ends with a tab, and no
+        byte after the line is one, so a match never reads past the line)."""
         if e <= s:
             return EMPTY
-        c = arr[s]
-        if c == 82 and arr[s + 1] == 69 and arr[s + 2] == 81 and arr[s + 3] == 85:  # REQU
-            if arr[s + 4] == 69 and arr[s + 5] == 83 and arr[s + 6] == 84 and arr[s + 7] == 9:
-                return REQUEST
-        elif c == 85 and arr[s + 1] == 83 and arr[s + 2] == 69 and arr[s + 3] == 82:  # USER
-            if arr[s + 4] == 9:
-                return USER
-        elif c == 71 and arr[s + 1] == 82 and arr[s + 2] == 79 and arr[s + 3] == 85:  # GROU
-            if arr[s + 4] == 80 and arr[s + 5] == 9:
-                return GROUP
-        elif c == 69 and arr[s + 1] == 82 and arr[s + 2] == 82 and arr[s + 3] == 79:  # ERRO
-            if arr[s + 4] == 82 and arr[s + 5] == 9:
-                return ERROR
-        elif c == 82 and arr[s + 1] == 85 and arr[s + 2] == 78 and arr[s + 3] == 9:  # RUN
+        x = w[s]
+        if x == _REQUEST_W:
+            return REQUEST
+        if _is(x, 5, _USER_W):
+            return USER
+        if _is(x, 6, _GROUP_W):
+            return GROUP
+        if _is(x, 6, _ERROR_W):
+            return ERROR
+        if _is(x, 4, _RUN_W):
             return RUN
-        elif c == 65:  # ASSERTION\t
-            word = (83, 83, 69, 82, 84, 73, 79, 78, 9)
-            for i in range(9):
-                if arr[s + 1 + i] != word[i]:
-                    return UNKNOWN
+        if x == _ASSERTIO_W and _is(w[s + 8], 2, _N_TAB):
             return ASSERTION
         return UNKNOWN
 
     @njit(cache=True, nogil=True)
-    def _lines(arr: U8, w: npt.NDArray[np.uint64], n: int, nlines: int) -> Any:
-        """Starts, ends (before '\r'), record types, and the count of each type."""
-        starts = np.empty(nlines, np.int64)
-        ends = np.empty(nlines, np.int64)
-        kinds = np.empty(nlines, np.int8)
-        counts = np.zeros(8, np.int64)
+    def _count_lines(w: npt.NDArray[np.uint64], n: int) -> int:
+        """The number of '\n' in the first n bytes (the bytes after n are zero)."""
+        count = 0
+        for p in range(0, n, 8):
+            count += int(_flags(_matches(w[p], _NEWLINES)))
+        return count
+
+    @njit(nogil=True)
+    def _flags(m: np.uint64) -> np.int64:
+        """How many bytes a _matches mask flags (SWAR popcount of the 0x80 bits)."""
+        return np.int64(((m >> np.uint64(7)) * np.uint64(0x0101010101010101)) >> np.uint64(56))
+
+    @njit(nogil=True)
+    def _newline(w: npt.NDArray[np.uint64], p: int, n: int) -> int:
+        """The first '\n' at or after p, n if none (the bytes after n are zero)."""
+        while p < n:
+            m = _matches(w[p], _NEWLINES)
+            if m:
+                return p + _first_byte(m)
+            p += 8
+        return n
+
+    @njit(nogil=True)
+    def _count_tabs(w: npt.NDArray[np.uint64], a: int, b: int) -> int:
+        count = 0
+        while a < b:
+            m = _matches(w[a], _TABS)
+            if b - a < 8:
+                m &= _tail(b - a)
+            count += int(_flags(m))
+            a += 8
+        return count
+
+    @njit(nogil=True)
+    def _d13(w: npt.NDArray[np.uint64], a: int) -> np.int64:
+        """The 13 digits at a (two overlapping 8-digit words), -1 if any is no digit."""
+        head, tail = _d8(w[a]), _d8(w[a + 5])
+        if head < 0 or tail < 0:
+            return np.int64(-1)
+        return np.int64(head * 100_000 + tail % 100_000)
+
+    # Each record type: a fast check of Gatling's usual shape, read from the line's end (fixed
+    # widths: 13-digit times, OK/KO, START/END), else the general one with every tab found.
+    # Both require what the numpy parser requires (the tab count included), so they agree.
+
+    @njit(nogil=True)
+    def _request(arr: U8, w: npt.NDArray[np.uint64], s: int, e: int, tabs: I64) -> Any:
+        """(end of the key, message start, start, end, ok); key end -1: not clean."""
+        x = w[e - 5]
+        if _is(x, 5, _OK_SPACE) or _is(x, 5, _KO_SPACE):
+            f, ma = e - 33, e - 1
+        elif _is(w[e - 3], 3, _OK_BARE) or _is(w[e - 3], 3, _KO_BARE):
+            f, ma = e - 31, e
+        else:
+            f = ma = -1
+        if f >= s + 9 and arr[f] == 9 and arr[f + 14] == 9 and _count_tabs(w, s + 8, f) == 1:
+            return f, ma, _d13(w, f + 1), _d13(w, f + 15), arr[f + 29] == 79
+        nt = _find_tabs(w, s, e, tabs)
+        if nt != 5 and nt != 6:
+            return -1, 0, 0, 0, False
+        sb = tabs[5] if nt == 6 else e
+        ok = _is2(arr, tabs[4] + 1, sb, 79, 75)
+        if not (ok or _is2(arr, tabs[4] + 1, sb, 75, 79)):
+            return -1, 0, 0, 0, False
+        start = _digits(arr, w, tabs[2] + 1, tabs[3])
+        end = _digits(arr, w, tabs[3] + 1, tabs[4])
+        return tabs[2], sb + 1 if nt == 6 else e, start, end, ok
+
+    @njit(nogil=True)
+    def _user(arr: U8, w: npt.NDArray[np.uint64], s: int, e: int, tabs: I64) -> Any:
+        """(end of the scenario, is START, time); scenario end -1: not clean."""
+        b = -1
+        if e - 20 >= s + 5 and _is(w[e - 20], 7, _START):
+            b, is_start = e - 20, True
+        elif e - 18 >= s + 5 and _is(w[e - 18], 5, _END):
+            b, is_start = e - 18, False
+        if b >= 0 and _count_tabs(w, s + 5, b) == 0:
+            return b, is_start, _d13(w, e - 13)
+        if _find_tabs(w, s, e, tabs) != 3:
+            return -1, False, 0
+        a, b = tabs[1] + 1, tabs[2]
+        is_start = b - a == 5 and arr[a] == 83 and arr[a + 1] == 84 and arr[a + 2] == 65
+        is_start = is_start and arr[a + 3] == 82 and arr[a + 4] == 84
+        is_end = b - a == 3 and arr[a] == 69 and arr[a + 1] == 78 and arr[a + 2] == 68
+        if not (is_start or is_end):
+            return -1, False, 0
+        return tabs[1], is_start, _digits(arr, w, tabs[2] + 1, e)
+
+    @njit(nogil=True)
+    def _group(arr: U8, w: npt.NDArray[np.uint64], s: int, e: int, tabs: I64) -> Any:
+        """(end of the path, start, end, cumulated, ok); path end -1: not clean."""
+        ok = _is(w[e - 3], 3, _OK_BARE)
+        t = -1  # the tab before the cumulated time (1-8 digits)
+        if ok or _is(w[e - 3], 3, _KO_BARE):
+            for k in range(e - 5, max(e - 13, s + 5), -1):
+                if arr[k] == 9:
+                    t = k
+                    break
+        f = t - 28
+        if f >= s + 6 and arr[f] == 9 and arr[t - 14] == 9 and _count_tabs(w, s + 6, f) == 0:
+            cum = _digits(arr, w, t + 1, e - 3)
+            return f, _d13(w, f + 1), _d13(w, t - 13), cum, ok
+        if _find_tabs(w, s, e, tabs) != 5:
+            return -1, 0, 0, 0, False
+        ok = _is2(arr, tabs[4] + 1, e, 79, 75)
+        if not (ok or _is2(arr, tabs[4] + 1, e, 75, 79)):
+            return -1, 0, 0, 0, False
+        start = _digits(arr, w, tabs[1] + 1, tabs[2])
+        end = _digits(arr, w, tabs[2] + 1, tabs[3])
+        return tabs[1], start, end, _digits(arr, w, tabs[3] + 1, tabs[4]), ok
+
+    @njit(nogil=True)
+    def _error(arr: U8, w: npt.NDArray[np.uint64], s: int, e: int, tabs: I64) -> Any:
+        """(end of the message: the last tab, time); message end -1: not clean."""
+        nt = _find_tabs(w, s, e, tabs)
+        if nt < 2:
+            return -1, 0
+        last_tab = tabs[min(nt - 1, 7)]
+        return last_tab, _digits(arr, w, last_tab + 1, e)
+
+    @njit(cache=True, nogil=True)  # cached with its helpers, which LLVM inlines into it
+    def _scan(arr: U8, w: npt.NDArray[np.uint64], n: int, nlines: int, last: int) -> Any:
+        """One pass: each line is found, typed and (if clean) decoded while it is in cache.
+        Columns are sized for every line being of their type and returned as slices."""
+        starts, ends = np.empty(nlines, np.int64), np.empty(nlines, np.int64)
+        kinds, slow = np.empty(nlines, np.int8), np.ones(nlines, np.bool_)
+        table = np.full(1 << TABLE_BITS, -1, np.int64)
+        hashes = np.empty(1 << TABLE_BITS, np.uint64)
+        entries = np.empty((3, MAX_STRINGS), np.int64)
+        count = np.zeros(1, np.int64)
+        req = np.empty((5, nlines), np.int64)  # row, key, message (-1: none), start, end
+        r_ok = np.empty(nlines, np.bool_)
+        grp = np.empty((5, nlines), np.int64)  # row, path, start, end, cumulated
+        g_ok = np.empty(nlines, np.bool_)
+        usr = np.empty((3, nlines), np.int64)  # row, scenario, time
+        u_is_start = np.empty(nlines, np.bool_)
+        err = np.empty((3, nlines), np.int64)  # row, message, time
+        ir = ig = iu = ie = 0
+        tabs = np.zeros(8, np.int64)
         s = 0
         for li in range(nlines):
             e = _newline(w, s, n)
-            line_end = e
-            if e > s and arr[e - 1] == 13:
+            line_start, s = s, e + 1
+            if e > line_start and arr[e - 1] == 13:
                 e -= 1
-            starts[li], ends[li] = s, e
-            kind = _kind(arr, s, e)
+            starts[li], ends[li] = line_start, e
+            kind = _kind(w, line_start, e)
             kinds[li] = kind
-            counts[kind] += 1
-            s = line_end + 1
-        return starts, ends, kinds, counts
-
-    @njit(cache=True, nogil=True)
-    def _scan(arr: U8, w: npt.NDArray[np.uint64], n: int, nlines: int, last: int) -> Any:
-        starts, ends, kinds, counts = _lines(arr, w, n, nlines)
-        slow = np.ones(nlines, np.bool_)
-        table = np.full(1 << TABLE_BITS, -1, np.int64)
-        hashes = np.empty(MAX_STRINGS, np.uint64)
-        entries = np.empty((MAX_STRINGS, 3), np.int64)
-        count = np.zeros(1, np.int64)
-        nr, ng, nu, ne = counts[REQUEST], counts[GROUP], counts[USER], counts[ERROR]
-        r_row, r_key, r_msg = np.empty(nr, np.int64), np.empty(nr, np.int64), np.empty(nr, np.int64)
-        r_start, r_end, r_ok = (
-            np.empty(nr, np.int64),
-            np.empty(nr, np.int64),
-            np.empty(nr, np.bool_),
-        )
-        g_row, g_path, g_cum = (
-            np.empty(ng, np.int64),
-            np.empty(ng, np.int64),
-            np.empty(ng, np.int64),
-        )
-        g_start, g_end, g_ok = (
-            np.empty(ng, np.int64),
-            np.empty(ng, np.int64),
-            np.empty(ng, np.bool_),
-        )
-        u_row, u_scen = np.empty(nu, np.int64), np.empty(nu, np.int64)
-        u_is_start, u_at = np.empty(nu, np.bool_), np.empty(nu, np.int64)
-        x_row, x_msg, x_at = np.empty(ne, np.int64), np.empty(ne, np.int64), np.empty(ne, np.int64)
-        ir = ig = iu = ie = 0
-        tabs = np.zeros(8, np.int64)
-        for li in range(nlines):
-            kind = kinds[li]
             if kind < USER or li == last:
                 continue
-            s, e = starts[li], ends[li]
-            nt = _find_tabs(w, s, e, tabs)
+            a = line_start
             if kind == REQUEST:
-                if nt != 5 and nt != 6:
+                f, ma, start, end, ok = _request(arr, w, a, e, tabs)
+                if f < 0 or start < 0 or end < start:
                     continue
-                start = _digits(arr, w, tabs[2] + 1, tabs[3])
-                end = _digits(arr, w, tabs[3] + 1, tabs[4])
-                sb = tabs[5] if nt == 6 else e
-                ok = _is2(arr, tabs[4] + 1, sb, 79, 75)
-                if start < 0 or end < start or not (ok or _is2(arr, tabs[4] + 1, sb, 75, 79)):
-                    continue
-                key = _intern(w, s + 8, tabs[2], KEY, table, hashes, entries, count)
-                msg = -1
-                if not ok:
-                    ma = tabs[5] + 1 if nt == 6 else e
-                    msg = _intern(w, ma, e, REQ_MESSAGE, table, hashes, entries, count)
+                key = _intern(w, a + 8, f, KEY, table, hashes, entries, count)
+                msg = -1 if ok else _intern(w, ma, e, REQ_MESSAGE, table, hashes, entries, count)
                 if key < 0 or (not ok and msg < 0):
                     continue
-                r_row[ir], r_key[ir], r_msg[ir] = li, key, msg
-                r_start[ir], r_end[ir], r_ok[ir] = start, end, ok
+                req[0, ir], req[1, ir], req[2, ir], req[3, ir], req[4, ir] = (
+                    li,
+                    key,
+                    msg,
+                    start,
+                    end,
+                )
+                r_ok[ir] = ok
                 ir += 1
-            elif kind == GROUP:
-                if nt != 5:
-                    continue
-                start = _digits(arr, w, tabs[1] + 1, tabs[2])
-                end = _digits(arr, w, tabs[2] + 1, tabs[3])
-                cum = _digits(arr, w, tabs[3] + 1, tabs[4])
-                ok = _is2(arr, tabs[4] + 1, e, 79, 75)
-                if start < 0 or end < start or cum < 0:
-                    continue
-                if not (ok or _is2(arr, tabs[4] + 1, e, 75, 79)):
-                    continue
-                path = _intern(w, s + 6, tabs[1], PATH, table, hashes, entries, count)
-                if path < 0:
-                    continue
-                g_row[ig], g_path[ig], g_cum[ig] = li, path, cum
-                g_start[ig], g_end[ig], g_ok[ig] = start, end, ok
-                ig += 1
             elif kind == USER:
-                if nt != 3:
+                b, is_start, at = _user(arr, w, a, e, tabs)
+                if b < 0 or at < 0:
                     continue
-                a, b = tabs[1] + 1, tabs[2]
-                is_start = b - a == 5 and arr[a] == 83 and arr[a + 1] == 84 and arr[a + 2] == 65
-                is_start = is_start and arr[a + 3] == 82 and arr[a + 4] == 84
-                is_end = b - a == 3 and arr[a] == 69 and arr[a + 1] == 78 and arr[a + 2] == 68
-                at = _digits(arr, w, tabs[2] + 1, e)
-                if at < 0 or not (is_start or is_end):
-                    continue
-                scen = _intern(w, s + 5, tabs[1], SCENARIO, table, hashes, entries, count)
+                scen = _intern(w, a + 5, b, SCENARIO, table, hashes, entries, count)
                 if scen < 0:
                     continue
-                u_row[iu], u_scen[iu], u_is_start[iu], u_at[iu] = li, scen, is_start, at
+                usr[0, iu], usr[1, iu], usr[2, iu], u_is_start[iu] = li, scen, at, is_start
                 iu += 1
+            elif kind == GROUP:
+                b, start, end, cum, ok = _group(arr, w, a, e, tabs)
+                if b < 0 or start < 0 or end < start or cum < 0:
+                    continue
+                path = _intern(w, a + 6, b, PATH, table, hashes, entries, count)
+                if path < 0:
+                    continue
+                grp[0, ig], grp[1, ig], grp[2, ig], grp[3, ig], grp[4, ig] = (
+                    li,
+                    path,
+                    start,
+                    end,
+                    cum,
+                )
+                g_ok[ig] = ok
+                ig += 1
             else:  # ERROR: the message runs from the first to the last tab
-                if nt < 2:
+                b, at = _error(arr, w, a, e, tabs)
+                if b < 0 or at < 0:
                     continue
-                last_tab = tabs[min(nt - 1, 7)]
-                at = _digits(arr, w, last_tab + 1, e)
-                if at < 0:
-                    continue
-                msg = _intern(w, s + 6, last_tab, ERR_MESSAGE, table, hashes, entries, count)
+                msg = _intern(w, a + 6, b, ERR_MESSAGE, table, hashes, entries, count)
                 if msg < 0:
                     continue
-                x_row[ie], x_msg[ie], x_at[ie] = li, msg, at
+                err[0, ie], err[1, ie], err[2, ie] = li, msg, at
                 ie += 1
             slow[li] = False
         c = count[0]
@@ -358,11 +441,11 @@ if AVAILABLE:
             ends,
             kinds,
             slow,
-            (r_row[:ir], r_key[:ir], r_msg[:ir], r_start[:ir], r_end[:ir], r_ok[:ir]),
-            (g_row[:ig], g_path[:ig], g_start[:ig], g_end[:ig], g_cum[:ig], g_ok[:ig]),
-            (u_row[:iu], u_scen[:iu], u_is_start[:iu], u_at[:iu]),
-            (x_row[:ie], x_msg[:ie], x_at[:ie]),
-            (entries[:c, 0].copy(), entries[:c, 1].copy(), entries[:c, 2].copy()),
+            (req[0, :ir], req[1, :ir], req[2, :ir], req[3, :ir], req[4, :ir], r_ok[:ir]),
+            (grp[0, :ig], grp[1, :ig], grp[2, :ig], grp[3, :ig], grp[4, :ig], g_ok[:ig]),
+            (usr[0, :iu], usr[1, :iu], u_is_start[:iu], usr[2, :iu]),
+            (err[0, :ie], err[1, :ie], err[2, :ie]),
+            (entries[0, :c].copy(), entries[1, :c].copy(), entries[2, :c].copy()),
         )
 
     # Load the compiled code (from numba's cache) when the reader is imported, not mid-read.
@@ -372,8 +455,9 @@ if AVAILABLE:
 
 def scan(arr: U8, n: int, final: bool) -> Scan:
     """Lines and clean records of arr[:n] (arr has at least 16 zero bytes after n)."""
-    nlines = int(np.count_nonzero(arr[:n] == 10))
+    w = words64(arr)
+    nlines = _count_lines(w, n)
     unterminated = n > 0 and arr[n - 1] != 10
     nlines += unterminated
     last = nlines - 1 if final and unterminated else -1
-    return Scan(*_scan(arr, words64(arr), n, nlines, last))
+    return Scan(*_scan(arr, w, n, nlines, last))

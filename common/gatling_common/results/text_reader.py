@@ -238,10 +238,11 @@ class TextDecoder:
         rows = {kind: np.flatnonzero(kinds == kind) for kind in (REQUEST, GROUP, USER, ERROR)}
         fast_req = fast_usr = fast_err = fast_grp = None
         if not self.shift:  # the fast path knows the 3.4-3.12 shapes
-            fast_req = text_fast.requests(lines.arr, lines.starts, lines.ends, rows[REQUEST])
-            fast_grp = text_fast.groups(lines.arr, lines.starts, lines.ends, rows[GROUP])
+            tabs = text_fast.tab_counts(lines.arr, n, len(PAD))
+            fast_req = text_fast.requests(lines.arr, lines.starts, lines.ends, rows[REQUEST], tabs)
+            fast_grp = text_fast.groups(lines.arr, lines.starts, lines.ends, rows[GROUP], tabs)
             rows[GROUP] = _without(rows[GROUP], fast_grp.rows)
-            fast_usr = text_fast.users(lines.arr, lines.starts, lines.ends, rows[USER])
+            fast_usr = text_fast.users(lines.arr, lines.starts, lines.ends, rows[USER], tabs)
             fast_err = text_fast.errors(lines.arr, lines.starts, lines.ends, rows[ERROR])
             rows[REQUEST] = _without(rows[REQUEST], fast_req.rows)
             rows[USER] = _without(rows[USER], fast_usr.rows)
