@@ -7,36 +7,27 @@ Prints records/s of the full statistics (read + fold, text 3.10 layout), of the 
 streaming loop that splits each line and sums count/min/max per request name), their ratio
 (goal >= 3x), records/s of the binary (3.13+) layout (goal >= 1.5M), and the peak RSS of the full
 statistics at several sizes, each measured in a fresh process (goal <= 600 MB at 5M, flat).
-`timed(label, fn)` / `TIMINGS` let other benchmarks (e.g. build with HTML pages) add rows.
+Timings are the best of several rounds taken in turns (see `speed`); the ratio also comes as the
+median of per-round ratios.
 """
 
 from __future__ import annotations
 
 import argparse
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 from gatling_common.results.gatling_json import StatsSettings
 from gatling_common.results.generate import RunSpec, write_binary_log, write_text_log
 from gatling_common.results.reader import open_log
 from gatling_common.results.report_data import report_data
 from gatling_common.results.stats import InputInfo, RunStats
-
-T = TypeVar("T")
-TIMINGS: list[tuple[str, float]] = []
-
-
-def timed(label: str, fn: Callable[[], T]) -> T:
-    began = time.perf_counter()
-    result = fn()
-    TIMINGS.append((label, time.perf_counter() - began))
-    return result
 
 
 def count_records(path: Path) -> int:
@@ -129,35 +120,53 @@ def measure_rss(requests: int, workdir: Path) -> int:
     return int(out.stdout.strip())
 
 
-def speed(requests: int, workdir: Path) -> None:
+def speed(requests: int, workdir: Path, rounds: int) -> None:
+    """Best of `rounds` for each measurement, taken in turns (this machine is shared: a slow
+    moment then hits every contender alike), after one warm-up of each."""
     spec = RunSpec(requests=requests, duration_s=max(60, requests // 2000))
     text, binary = workdir / "text.log", workdir / "binary.log"
     write_text_log(text, spec)
     write_binary_log(binary, spec)
     records = count_records(text)
-    timed("baseline (CPython loop, count/min/max per name)", lambda: baseline(text))
-    parts = {
-        "text 3.10": timed("full statistics, text 3.10", lambda: full_statistics(text)),
-        "binary 3.13": timed("full statistics, binary 3.13", lambda: full_statistics(binary)),
+    contenders: dict[str, Callable[[], object]] = {
+        "baseline (CPython loop, count/min/max per name)": lambda: baseline(text),
+        "full statistics, text 3.10": lambda: full_statistics(text),
+        "full statistics, binary 3.13": lambda: full_statistics(binary),
     }
+    for run in contenders.values():
+        run()
+    seconds: dict[str, list[float]] = {label: [] for label in contenders}
+    parts: dict[str, list[dict[str, float]]] = {label: [] for label in contenders}
+    for _ in range(rounds):
+        for label, run in contenders.items():
+            began = time.perf_counter()
+            result = run()
+            seconds[label].append(time.perf_counter() - began)
+            if isinstance(result, dict) and "fold" in result:
+                parts[label].append(result)
     print(f"{requests:,} requests, {records:,} records (text {text.stat().st_size >> 20} MiB)")
-    for label, seconds in TIMINGS:
-        print(f"  {label:<56} {records / seconds:>12,.0f} records/s  ({seconds:.2f} s)")
-    for kind, spent in parts.items():
-        shares = ", ".join(f"{k} {v:.2f} s ({records / v:,.0f}/s)" for k, v in spent.items())
-        print(f"    {kind}: {shares}")
+    print(f"  best of {rounds} rounds (median in brackets):")
+    for label, times in seconds.items():
+        best, median = min(times), statistics.median(times)
+        print(f"  {label:<50} {records / best:>12,.0f} records/s  {best:.3f} s  [{median:.3f} s]")
+        if parts[label]:
+            fastest = parts[label][times.index(best)]
+            shares = ", ".join(f"{k} {v:.3f} s" for k, v in fastest.items())
+            print(f"      of which (the best round): {shares}")
     alone = fold_alone(text)
-    print(
-        f"    statistics engine alone (fold, batches in memory): {records / alone:,.0f} records/s"
-    )
-    base, text_s = TIMINGS[0][1], TIMINGS[1][1]
-    print(f"  ratio full text / baseline: {base / text_s:.2f}x (goal >= 3x)")
-    print(f"  binary: {records / TIMINGS[2][1] / 1e6:.2f}M records/s (goal >= 1.5M)")
+    print(f"  statistics engine alone (fold, batches in memory): {records / alone:,.0f} records/s")
+    base, text_s, binary_s = (seconds[label] for label in contenders)
+    ratio = min(base) / min(text_s)
+    median_ratio = statistics.median(b / t for b, t in zip(base, text_s, strict=True))
+    print(f"  ratio full text / baseline: {ratio:.2f}x best, {median_ratio:.2f}x median of rounds")
+    print("  (goal >= 3x)")
+    print(f"  binary: {records / min(binary_s) / 1e6:.2f}M records/s (goal >= 1.5M)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of each timing (best kept)")
     parser.add_argument("--child-rss", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_rss:
@@ -166,7 +175,7 @@ def main() -> None:
     sizes = [100_000, 200_000, 400_000] if args.quick else [1_000_000, 5_000_000, 10_000_000]
     with tempfile.TemporaryDirectory(prefix="bench-parse-") as tmp:
         work = Path(tmp)
-        speed(sizes[0], work)
+        speed(sizes[0], work, args.rounds)
         print("peak RSS of the full statistics (binary log, fresh process each):")
         for n in sizes:
             print(f"  {n:>12,} requests: {measure_rss(n, work):>6} MiB")

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import random
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 from gatling_common.results import text_kernel
 from gatling_common.results.binary_reader import BinaryDecoder, read_header
-from gatling_common.results.generate import RunSpec, write_binary_log
+from gatling_common.results.generate import RunSpec, write_binary_log, write_text_log
+from gatling_common.results.reader import open_log
 from gatling_common.results.records import FileStrings, RecordBatch, RunInfo, SkipCounter
 from gatling_common.results.text_reader import PAD, TextDecoder
 
@@ -181,3 +183,26 @@ def test_a_binary_record_longer_than_a_read_chunk_is_read_whole(tmp_path: Path) 
     records, skipped = read_records(path, batch_records=1000)
     assert len(records["REQUEST"]) == 3001 and skipped.total == 0
     assert records["REQUEST"][0][0].endswith("\x1f" + long_name)
+
+
+def _scan_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("gatling-fleet-scan")]
+
+
+@pytest.mark.parametrize("prefetch", [True, False])
+def test_chunks_scanned_ahead_read_like_one_chunk_and_stop_cleanly(
+    tmp_path: Path, prefetch: bool
+) -> None:
+    """The kernel scans the next chunks in a second thread, into a ring of reused buffers: with
+    many small chunks every buffer is reused many times, and the records must not change."""
+    path = tmp_path / "simulation.log"
+    write_text_log(path, RunSpec(requests=60_000, duration_s=60))
+    one, _ = read_records(path)
+    with open_log(path, batch_records=700, prefetch=prefetch) as reader:
+        batches = list(reader)
+        assert canonical(batches, reader.strings) == one
+    assert len(batches) > 20
+    with open_log(path, batch_records=700, prefetch=prefetch) as reader:
+        for _ in reader:
+            break
+    assert _scan_threads() == []

@@ -18,7 +18,9 @@ import io
 import queue
 import threading
 import zlib
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO, cast
@@ -26,6 +28,7 @@ from typing import BinaryIO, cast
 import numpy as np
 
 from gatling_common.errors import InputError
+from gatling_common.results import text_kernel
 from gatling_common.results.binary_reader import (
     BinaryDecoder,
     Incomplete,
@@ -33,12 +36,14 @@ from gatling_common.results.binary_reader import (
     looks_binary,
     read_header,
 )
+from gatling_common.results.columnar import U8
 from gatling_common.results.records import FileStrings, RecordBatch, RunInfo, SkipCounter
 from gatling_common.results.text_reader import PAD, TextDecoder, read_preamble
 
 # Small enough that each chunk's buffers are reused from the heap rather than mapped afresh
 # (fresh pages cost more than the decoding), large enough that per-batch overhead is small.
 DEFAULT_BATCH_RECORDS = 128 * 1024
+SCAN_AHEAD = 1  # text chunks whose kernel pass runs (in a second thread) ahead of decoding
 HEAD_BYTES = 1 << 20
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -124,21 +129,50 @@ class LogReader:
             self._worker.stop()
 
     def _text_batches(self) -> Iterator[RecordBatch]:
-        """Chunks of whole lines, each read straight into one padded array (one copy)."""
+        """Decoded chunks, in order. The compiled kernel's pass over the next chunks runs in a
+        second thread (it releases the GIL) while this one finishes the current chunk."""
         decoder = TextDecoder(self.strings, self.skipped, self.info)
+        if not decoder.scans_ahead:
+            for arr, n, final in self._text_chunks(ring=1):
+                yield decoder.decode_array(arr, n, final=final)
+            return
+        # At most SCAN_AHEAD chunks wait in `ahead` while the next one is read: SCAN_AHEAD + 1
+        # buffers are never refilled while in use.
+        chunks = self._text_chunks(ring=SCAN_AHEAD + 1)
+        ahead: deque[tuple[U8, int, bool, Future[text_kernel.Scan]]] = deque()
+        with ThreadPoolExecutor(1, thread_name_prefix="gatling-fleet-scan") as pool:
+            try:
+                for arr, n, final in chunks:
+                    ahead.append((arr, n, final, pool.submit(decoder.scan, arr, n, final=final)))
+                    if len(ahead) > SCAN_AHEAD:
+                        arr, n, final, found = ahead.popleft()
+                        yield decoder.decode_array(arr, n, final=final, found=found.result())
+                while ahead:
+                    arr, n, final, found = ahead.popleft()
+                    yield decoder.decode_array(arr, n, final=final, found=found.result())
+            finally:
+                for *_, found in ahead:
+                    found.cancel()
+
+    def _text_chunks(self, ring: int) -> Iterator[tuple[U8, int, bool]]:
+        """(array, length, final): chunks of whole lines, each read straight into a padded
+        array (one copy). The arrays come from a ring of `ring` buffers (no page faults per
+        chunk): a chunk's array is refilled `ring` chunks later."""
         pending, self._head = self._head, b""
         size = self._chunk_bytes
-        arr = np.empty(0, np.uint8)
+        buffers = [np.empty(0, np.uint8) for _ in range(ring)]
+        slot = 0
         while True:
-            if len(arr) < len(pending) + size + len(PAD):  # reused: no page faults per chunk
-                arr = np.empty(len(pending) + size + len(PAD), np.uint8)
+            arr = buffers[slot]
+            if len(arr) < len(pending) + size + len(PAD):
+                arr = buffers[slot] = np.empty(len(pending) + size + len(PAD), np.uint8)
             arr[: len(pending)] = np.frombuffer(pending, np.uint8)
             view = memoryview(arr.data)[len(pending) : len(pending) + size]
             total = len(pending) + self._fill(view)
             if self._eof:
                 arr[total : total + len(PAD)] = 0
                 if total:
-                    yield decoder.decode_array(arr, total, final=True)
+                    yield arr, total, True
                 return
             tail = arr[max(0, total - (1 << 20)) : total]
             newlines = np.flatnonzero(tail == 10)
@@ -148,7 +182,8 @@ class LogReader:
             end = total - len(tail) + int(newlines[-1]) + 1
             pending = arr[end:total].tobytes()
             arr[end : end + len(PAD)] = 0
-            yield decoder.decode_array(arr, end, final=False)
+            yield arr, end, False
+            slot = (slot + 1) % ring
 
     def _fill(self, target: memoryview) -> int:
         """Read into target until it is full or the data ends; the number of bytes read."""
@@ -234,6 +269,10 @@ class _Prefetch:
             self._put(_DONE)
         except BaseException as error:  # handed to the consumer, raised there
             self._put(_Failed(error))
+        finally:  # a consumer that stopped early: end the generator (and its threads) here
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()
 
     def _put(self, item: object) -> bool:
         while not self._stopping.is_set():

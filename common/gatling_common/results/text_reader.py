@@ -228,10 +228,24 @@ class TextDecoder:
         """Records of whole lines (the last may lack its '\\n' when `final`)."""
         return self.decode_array(np.frombuffer(buf + PAD, np.uint8), len(buf), final=final)
 
-    def decode_array(self, arr: U8, n: int, *, final: bool) -> RecordBatch:
-        """Like decode, on arr[:n] followed by at least len(PAD) zero bytes (no copy)."""
-        if self.compiled and not self.shift:
-            return self._decode_compiled(arr, n, final)
+    @property
+    def scans_ahead(self) -> bool:
+        """Whether `scan` does the heavy part of a chunk (GIL-free): callers may run it for the
+        next chunks in other threads while `decode_array` finishes this one."""
+        return self.compiled and not self.shift
+
+    def scan(self, arr: U8, n: int, *, final: bool) -> text_kernel.Scan:
+        """The compiled kernel's pass over a chunk (thread-safe: it touches no decoder state)."""
+        return text_kernel.scan(arr, n, final)
+
+    def decode_array(
+        self, arr: U8, n: int, *, final: bool, found: text_kernel.Scan | None = None
+    ) -> RecordBatch:
+        """Like decode, on arr[:n] followed by at least len(PAD) zero bytes (no copy).
+
+        `found`: this chunk's `scan`, if already done (only when `scans_ahead`)."""
+        if self.scans_ahead:
+            return self._decode_compiled(arr, n, final, found or self.scan(arr, n, final=final))
         lines = self._lines = _Lines(arr, n, final)
         self._last_bad = False
         kinds = self._kinds()
@@ -328,9 +342,10 @@ class TextDecoder:
 
     # -- the compiled fast path ----------------------------------------------------------------
 
-    def _decode_compiled(self, arr: U8, n: int, final: bool) -> RecordBatch:
+    def _decode_compiled(
+        self, arr: U8, n: int, final: bool, found: text_kernel.Scan
+    ) -> RecordBatch:
         """Clean lines from the compiled kernel, the others through the general parser."""
-        found = text_kernel.scan(arr, n, final)
         lines = self._lines = _Lines(arr, n, final, (found.starts, found.ends))
         self._last_bad = False
         kinds = found.kinds
