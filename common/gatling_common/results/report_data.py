@@ -140,8 +140,12 @@ class _PctOverTime:
         )
 
     def _all(self, table: str) -> list[list[int | None]]:
-        _, sec, value = self.stats.tables[table].columns
-        counts = self.stats.tables[table].counts
+        stats = self.stats
+        if table == "req_ok_pct" and stats.resolution["inp_ok_rt"] == stats.resolution[table]:
+            # The same OK requests per input instead of per request: far fewer rows to sum.
+            table = "inp_ok_rt"
+        _, sec, value = stats.tables[table].columns
+        counts = stats.tables[table].counts
         # Summed over entities first: rows come back sorted by (second, value), no lexsort.
         (sec, value), counts = group_count([sec, value], counts)
         return percentiles_per_bucket(
