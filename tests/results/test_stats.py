@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from gatling_common.results.gatling_json import StatsSettings, global_stats_json, stats_tree_json
 from gatling_common.results.percentiles import Hist, java_round, rounded_percentile
+from gatling_common.results.quantize import bucket_of, bucket_value
 from gatling_common.results.records import (
     NO_MESSAGE,
     FileStrings,
@@ -242,6 +243,19 @@ def test_quantize_keeps_small_values_and_bounds_error() -> None:
     q = quantize(values)
     assert np.array_equal(q[values < 64], values[values < 64])
     assert np.all(np.abs(q - values) <= values / 64 + 1)
+
+
+def test_quantization_buckets_are_ordered_small_and_give_the_quantized_time() -> None:
+    """The fold counts OK times by bucket number: the order of times, 9 bits up to 2**17 ms,
+    and back to exactly the quantized time, past the lookup tables too."""
+    values = np.concatenate(
+        [np.arange(0, 1 << 18, dtype=np.int64), np.array([(1 << 40) + 12345, (1 << 40) - 1])]
+    )
+    buckets = bucket_of(values)
+    assert np.all(np.diff(buckets[:-1]) >= 0) and int(buckets[(1 << 17) - 1]) < 512
+    assert np.array_equal(bucket_value(buckets), quantize(values))
+    same = buckets[1:] == buckets[:-1]  # neighbours share a bucket only if they share its time
+    assert np.array_equal(same[:-1], (quantize(values[1:]) == quantize(values[:-1]))[:-1])
 
 
 def test_groups_listed_only_with_requests_and_nested() -> None:

@@ -134,8 +134,13 @@ class SparseCounts:
         """Count each row of `cols` once (or `weights` times)."""
         if len(cols[0]) == 0:
             return
-        keys, counts = group_count([np.asarray(c, np.int64) for c in cols], weights)
-        self._pending.append((keys, counts))
+        self.add_counted(*group_count([np.asarray(c, np.int64) for c in cols], weights))
+
+    def add_counted(self, cols: Sequence[I64], counts: I64) -> None:
+        """Add rows already counted: each row `counts` times (rows may repeat)."""
+        if len(counts) == 0:
+            return
+        self._pending.append(([np.asarray(c, np.int64) for c in cols], counts))
         self._pending_rows += len(counts)
         if self._pending_rows > max(len(self._counts), 1 << 16):
             self._compact()

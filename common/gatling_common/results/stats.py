@@ -40,6 +40,7 @@ import numpy as np
 
 from gatling_common.results.names import Names, TableMapper
 from gatling_common.results.percentiles import Hist
+from gatling_common.results.quantize import bucket_of, bucket_value, quantize
 from gatling_common.results.records import (
     I64,
     NO_MESSAGE,
@@ -48,7 +49,7 @@ from gatling_common.results.records import (
     RunInfo,
     split_request_key,
 )
-from gatling_common.results.sparse import SparseCounts
+from gatling_common.results.sparse import SparseCounts, group_count
 
 # Which `Names` each column's ids refer to ("input": index into RunStats.inputs; None: a number).
 TABLES: dict[str, tuple[str | None, ...]] = {
@@ -67,31 +68,9 @@ TABLES: dict[str, tuple[str | None, ...]] = {
 NAME_SPACES = ("keys", "groups", "scenarios", "messages")
 ORDERED = ("keys", "groups")  # listed by the earliest start seen for each, as Gatling does
 NEVER = np.iinfo(np.int64).max
-QUANT_BITS = 6
 TIMED = ("req_ok_pct", "grp_ok_pct", "inp_ok_rt")  # column 1: seconds, in blocks of `resolution`
 ROW_BUDGET = 600_000
 MAX_RESOLUTION = 1 << 17  # seconds (~36 h)
-
-
-def quantize(values: I64) -> I64:
-    """Exact below 2**QUANT_BITS, else the middle of a bucket of QUANT_BITS significant bits."""
-    v = np.maximum(values, 0)
-    if len(v) and int(v.max()) < len(_QUANTIZED):
-        return _QUANTIZED[v]  # one gather instead of log2/shift arithmetic
-    return _quantize(v)
-
-
-def _quantize(v: I64) -> I64:
-    big = v >= (1 << QUANT_BITS)
-    if not big.any():
-        return v
-    shift = np.zeros_like(v)
-    shift[big] = np.floor(np.log2(v[big])).astype(np.int64) + 1 - QUANT_BITS
-    out = np.where(big, ((v >> shift) << shift) + ((1 << shift) >> 1), v)
-    return out.astype(np.int64)
-
-
-_QUANTIZED = _quantize(np.arange(1 << 17, dtype=np.int64))  # every time up to ~2 minutes
 
 
 @dataclass
@@ -167,13 +146,17 @@ class RunStats:
         np.minimum.at(firsts, ids, starts)
         self.first_start[ns] = firsts
 
-    def add_timed(self, name: str, cols: list[I64]) -> None:
-        """Add to a per-second table, coarsening its seconds when it outgrows ROW_BUDGET."""
+    def add_timed(self, name: str, cols: list[I64], counts: I64 | None = None) -> None:
+        """Add to a per-second table (rows counted `counts` times if given), coarsening its
+        seconds when it outgrows ROW_BUDGET."""
         res = self.resolution[name]
         if res > 1:
             cols[1] = cols[1] // res * res
         table = self.tables[name]
-        table.add(cols)
+        if counts is None:
+            table.add(cols)
+        else:
+            table.add_counted(cols, counts)
         if table.rows_bound > self.row_budget and len(table) > self.row_budget:
             # Hysteresis (down to half the budget) so a busy run does not coarsen every batch.
             while len(self.tables[name]) > self.row_budget // 2 and self._can_coarsen(name):
@@ -374,18 +357,30 @@ class BatchFolder:
         t["req_rt"].add([key, ko, rt])
         self.stats.lower_first_start("keys", key, start)
         t["req_start"].add([key, ko, ssec])
-        t["req_end"].add([key, ko, esec])
+        # Per input: the per-request counts summed over requests (a few rows, not the batch).
+        (e_key, e_ko, e_sec), e_counts = group_count([key, ko, esec])
+        t["req_end"].add_counted([e_key, e_ko, e_sec], e_counts)
+        (i_ko, i_sec), i_counts = group_count([e_ko, e_sec], e_counts)
+        t["inp_resp"].add_counted([self._input(i_counts), i_ko, i_sec], i_counts)
         ok = ko == 0
-        qrt = quantize(rt[ok])
-        self.stats.add_timed("req_ok_pct", [key[ok], ssec[ok], qrt])
-        inp = np.full(len(key), self.input_index, np.int64)
-        t["inp_resp"].add([inp, ko, esec])
-        self.stats.add_timed("inp_ok_rt", [inp[ok], ssec[ok], qrt])
-        with_msg = (ko == 1) & (b.req_message != NO_MESSAGE)
+        self._ok_times(key[ok], ssec[ok], rt[ok])
+        with_msg = ~ok & (b.req_message != NO_MESSAGE)
         if with_msg.any():
             t["errors"].add([self.messages.map(b.req_message[with_msg])])
         self.stats._bound(int(start.min()), int(end.max()))
         self.stats.inputs[self.input_index].requests += len(key)
+
+    def _input(self, like: I64) -> I64:
+        return np.full(len(like), self.input_index, np.int64)
+
+    def _ok_times(self, key: I64, second: I64, rt: I64) -> None:
+        """OK response times per second, by request and by input, counted by quantization
+        bucket (9 bits instead of 17): the per-input sums are then a dense count."""
+        (key, second, bucket), counts = group_count([key, second, bucket_of(rt)])
+        self.stats.add_timed("req_ok_pct", [key, second, bucket_value(bucket)], counts)
+        (second, bucket), counts = group_count([second, bucket], counts)
+        inputs = self._input(counts)
+        self.stats.add_timed("inp_ok_rt", [inputs, second, bucket_value(bucket)], counts)
 
     def _groups(self, b: RecordBatch) -> None:
         valid = b.grp_end >= 0
