@@ -43,7 +43,7 @@ from gatling_common.results.text_reader import PAD, TextDecoder, read_preamble
 # Small enough that each chunk's buffers are reused from the heap rather than mapped afresh
 # (fresh pages cost more than the decoding), large enough that per-batch overhead is small.
 DEFAULT_BATCH_RECORDS = 128 * 1024
-SCAN_AHEAD = 1  # text chunks whose kernel pass runs (in a second thread) ahead of decoding
+SCAN_AHEAD = 2  # text chunks whose kernel pass runs ahead of decoding, each in its own thread
 HEAD_BYTES = 1 << 20
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -129,8 +129,8 @@ class LogReader:
             self._worker.stop()
 
     def _text_batches(self) -> Iterator[RecordBatch]:
-        """Decoded chunks, in order. The compiled kernel's pass over the next chunks runs in a
-        second thread (it releases the GIL) while this one finishes the current chunk."""
+        """Decoded chunks, in order. The compiled kernel's passes over the next chunks run in
+        other threads (it releases the GIL) while this one finishes the current chunk."""
         decoder = TextDecoder(self.strings, self.skipped, self.info)
         if not decoder.scans_ahead:
             for arr, n, final in self._text_chunks(ring=1):
@@ -140,7 +140,7 @@ class LogReader:
         # buffers are never refilled while in use.
         chunks = self._text_chunks(ring=SCAN_AHEAD + 1)
         ahead: deque[tuple[U8, int, bool, Future[text_kernel.Scan]]] = deque()
-        with ThreadPoolExecutor(1, thread_name_prefix="gatling-fleet-scan") as pool:
+        with ThreadPoolExecutor(SCAN_AHEAD, thread_name_prefix="gatling-fleet-scan") as pool:
             try:
                 for arr, n, final in chunks:
                     ahead.append((arr, n, final, pool.submit(decoder.scan, arr, n, final=final)))
