@@ -8,7 +8,11 @@ decodes each distinct value once. Every other line (odd shapes, signs, the unter
 line, too many distinct strings) is flagged and left to the general parser, which owns every
 leniency rule and skip reason: both paths give the same records for a clean line.
 
-The kernel releases the GIL, so the reader's prefetch thread decodes while the caller folds.
+Clean lines are recognized from their end: Gatling writes fixed-width tails (13-digit epoch
+milliseconds, OK/KO, START/END), so no tab needs to be searched but the ones inside names, which
+are counted (a name with a tab is not clean). Other shapes go through every tab of the line.
+
+The kernel releases the GIL: the reader runs it on the next chunks in other threads.
 """
 
 from __future__ import annotations
@@ -69,7 +73,7 @@ if AVAILABLE:
         v = ((v & np.uint64(0x0000FFFF0000FFFF)) * np.uint64(42949672960001)) >> np.uint64(32)
         return np.int64(v)  # not int(): a uint64 there would make the caller float64
 
-    @njit(nogil=True)
+    @njit(nogil=True, inline="always")
     def _digits(arr: U8, w: npt.NDArray[np.uint64], a: int, b: int) -> int:
         """The value of arr[a:b] if it is 1-18 plain digits, else -1."""
         if b - a == 13:  # epoch ms: two overlapping 8-digit words
@@ -122,7 +126,7 @@ if AVAILABLE:
             return (w[a + k] & mask) == (w[o + k] & mask)
         return True
 
-    @njit(nogil=True)
+    @njit(nogil=True, inline="always")
     def _intern(
         w: npt.NDArray[np.uint64],
         a: int,
@@ -254,7 +258,7 @@ if AVAILABLE:
             p += 8
         return n
 
-    @njit(nogil=True)
+    @njit(nogil=True, inline="always")
     def _count_tabs(w: npt.NDArray[np.uint64], a: int, b: int) -> int:
         count = 0
         while a < b:
@@ -277,7 +281,7 @@ if AVAILABLE:
     # widths: 13-digit times, OK/KO, START/END), else the general one with every tab found.
     # Both require what the numpy parser requires (the tab count included), so they agree.
 
-    @njit(nogil=True)
+    @njit(nogil=True, inline="always")
     def _request(arr: U8, w: npt.NDArray[np.uint64], s: int, e: int, tabs: I64) -> Any:
         """(end of the key, message start, start, end, ok); key end -1: not clean."""
         x = w[e - 5]
@@ -300,7 +304,7 @@ if AVAILABLE:
         end = _digits(arr, w, tabs[3] + 1, tabs[4])
         return tabs[2], sb + 1 if nt == 6 else e, start, end, ok
 
-    @njit(nogil=True)
+    @njit(nogil=True, inline="always")
     def _user(arr: U8, w: npt.NDArray[np.uint64], s: int, e: int, tabs: I64) -> Any:
         """(end of the scenario, is START, time); scenario end -1: not clean."""
         b = -1
@@ -320,7 +324,7 @@ if AVAILABLE:
             return -1, False, 0
         return tabs[1], is_start, _digits(arr, w, tabs[2] + 1, e)
 
-    @njit(nogil=True)
+    @njit(nogil=True, inline="always")
     def _group(arr: U8, w: npt.NDArray[np.uint64], s: int, e: int, tabs: I64) -> Any:
         """(end of the path, start, end, cumulated, ok); path end -1: not clean."""
         ok = _is(w[e - 3], 3, _OK_BARE)
@@ -343,7 +347,7 @@ if AVAILABLE:
         end = _digits(arr, w, tabs[2] + 1, tabs[3])
         return tabs[1], start, end, _digits(arr, w, tabs[3] + 1, tabs[4]), ok
 
-    @njit(nogil=True)
+    @njit(nogil=True, inline="always")
     def _error(arr: U8, w: npt.NDArray[np.uint64], s: int, e: int, tabs: I64) -> Any:
         """(end of the message: the last tab, time); message end -1: not clean."""
         nt = _find_tabs(w, s, e, tabs)
@@ -352,7 +356,11 @@ if AVAILABLE:
         last_tab = tabs[min(nt - 1, 7)]
         return last_tab, _digits(arr, w, last_tab + 1, e)
 
-    @njit(cache=True, nogil=True)  # cached with its helpers, which LLVM inlines into it
+    # Helpers are not cached on their own: cached code is linked as an object, which LLVM cannot
+    # inline, and a call per record that passes arrays costs more than the work it does. The
+    # largest helpers are inlined by numba itself (inline="always"), the rest by LLVM; _scan is
+    # cached with all of them.
+    @njit(cache=True, nogil=True)
     def _scan(arr: U8, w: npt.NDArray[np.uint64], n: int, nlines: int, last: int) -> Any:
         """One pass: each line is found, typed and (if clean) decoded while it is in cache.
         Columns are sized for every line being of their type and returned as slices."""
