@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import pytest
 from gatling_common.results.gatling_json import StatsSettings, global_stats_json, stats_tree_json
 from gatling_common.results.percentiles import Hist, java_round, rounded_percentile
 from gatling_common.results.quantize import bucket_of, bucket_value
@@ -236,6 +237,26 @@ def test_sparse_counts_sum_weights_exactly_beyond_float_precision() -> None:
     big = np.array([2**60, 2**60 + 1], np.int64)
     table.add([np.array([1, 1]), np.array([5, 5])], big)
     assert table.columns[0].tolist() == [1] and int(table.counts[0]) == 2**61 + 1
+
+
+@pytest.mark.parametrize("span_bits", [(4, 12), (10, 21), (15, 16), (16, 16), (30, 31), (31, 33)])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_group_count_equals_a_plain_count_at_every_code_width(
+    span_bits: tuple[int, int], weighted: bool
+) -> None:
+    """Codes of up to 31 bits are sorted as int32, wider ones as int64, wider than 62 bits by
+    columns; dense ranges are counted: every way gives the plain count, rows in order."""
+    rng = np.random.default_rng(sum(span_bits))
+    cols = [rng.integers(-5, 1 << bits, 3000) for bits in span_bits]
+    cols[0][:1500] = cols[0][1500:]  # repeated rows
+    cols[1][:1500] = cols[1][1500:]
+    weights = rng.integers(1, 1000, 3000) if weighted else None
+    rows, counts = group_count(cols, weights)
+    expected: dict[tuple[int, int], int] = {}
+    for i, row in enumerate(zip(*(c.tolist() for c in cols), strict=True)):
+        expected[row] = expected.get(row, 0) + (1 if weights is None else int(weights[i]))
+    got = list(zip(*(r.tolist() for r in rows), strict=True))
+    assert got == sorted(expected) and counts.tolist() == [expected[r] for r in got]
 
 
 def test_quantize_keeps_small_values_and_bounds_error() -> None:

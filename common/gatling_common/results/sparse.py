@@ -97,15 +97,17 @@ def group_count(cols: Sequence[I64], weights: I64 | None = None) -> tuple[list[I
 def _group_count_sorted(
     code: I64, layout: list[tuple[int, int]], weights: I64 | None
 ) -> tuple[list[I64], I64]:
+    if sum(bits for _, bits in layout) <= 31:  # most tables: half the bytes, twice the speed
+        code = code.astype(np.int32)
     if weights is None:
         # sort + run starts: np.unique(return_counts=True) does the same with extra passes.
         ordered = np.sort(code)
         starts = _run_starts(ordered)
         counts = np.diff(starts, append=len(ordered))
-        return _unpack(ordered[starts], layout), counts
+        return _unpack(ordered[starts].astype(np.int64), layout), counts
     order = np.argsort(code, kind="stable")
     keys, sums = _reduce_sorted(code[order], weights[order])
-    return _unpack(keys, layout), sums
+    return _unpack(keys.astype(np.int64), layout), sums
 
 
 def _group_count_lexsort(cols: Sequence[I64], weights: I64 | None) -> tuple[list[I64], I64]:
