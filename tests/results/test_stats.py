@@ -19,6 +19,7 @@ from gatling_common.results.records import (
     request_key,
 )
 from gatling_common.results.report_data import report_data
+from gatling_common.results.series import _order_by
 from gatling_common.results.sparse import SparseCounts, group_count
 from gatling_common.results.stats import RunStats, quantize, stats_of_batches
 from hypothesis import given, settings
@@ -257,6 +258,14 @@ def test_group_count_equals_a_plain_count_at_every_code_width(
         expected[row] = expected.get(row, 0) + (1 if weights is None else int(weights[i]))
     got = list(zip(*(r.tolist() for r in rows), strict=True))
     assert got == sorted(expected) and counts.tolist() == [expected[r] for r in got]
+
+
+@pytest.mark.parametrize("value_span", [1, 1000, 1 << 40, 1 << 60])
+def test_rows_ordered_by_group_then_value_as_lexsort_would(value_span: int) -> None:
+    rng = np.random.default_rng(value_span % 97)
+    group = rng.integers(0, 5000, 20_000)
+    values = rng.integers(-value_span, value_span, 20_000)
+    assert np.array_equal(_order_by(group, values), np.lexsort((values, group)))
 
 
 def test_quantize_keeps_small_values_and_bounds_error() -> None:

@@ -115,7 +115,7 @@ def _by_group(
     dg, dv = np.diff(group), np.diff(values)
     if not (ordered and np.all((dg > 0) | ((dg == 0) & (dv >= 0)))):
         # One entity's rows come sorted by (second, value): sort only when they are not.
-        order = np.lexsort((values, group))
+        order = _order_by(group, values)
         group, values, counts = group[order], values[order], counts[order]
     cum = np.cumsum(counts)
     sizes = np.bincount(group, weights=counts, minlength=length).astype(np.int64)
@@ -139,6 +139,16 @@ def _by_group(
         full[present] = np.floor(res + 0.5).astype(np.int64)
         out[r] = [None if v < 0 else v for v in full.tolist()]
     return out
+
+
+def _order_by(group: I64, values: I64) -> I64:
+    """Row order by (group >= 0, value): one stable argsort of both packed into an int64
+    (np.lexsort takes about ten times longer), unless they need more than 62 bits together."""
+    low = int(values.min())
+    value_bits = (int(values.max()) - low).bit_length()
+    if int(group.max()).bit_length() + value_bits <= 62:
+        return np.argsort((group << value_bits) | (values - low), kind="stable")
+    return np.lexsort((values, group))
 
 
 def distribution(all_hist: Hist, ok: Hist, ko: Hist) -> dict[str, Any]:
