@@ -34,7 +34,7 @@ from gatling_common.results.generate import (  # noqa: E402
     write_text_log,
 )
 from gatling_common.results.records import request_key  # noqa: E402
-from gatling_common.results.stats import InputInfo, stats_of_batches  # noqa: E402
+from gatling_common.results.stats import InputInfo, RunStats, stats_of_batches  # noqa: E402
 from gatling_reporter.build import BuildSettings, build  # noqa: E402
 from gatling_reporter.html.pages import finish_report, parse_thresholds  # noqa: E402
 from gatling_reporter.html.render import copy_assets  # noqa: E402
@@ -47,7 +47,7 @@ FIRST_PAINT = (
 THRESHOLDS = ["global.p95 < 800", "global.ko_percent <= 5", 'request("Home").p99.9 < 5000']
 
 
-def build_times(requests: int, work: Path) -> None:
+def build_times(requests: int, work: Path, rounds: int) -> None:
     log = work / "bench" / "simulation.log"
     log.parent.mkdir(parents=True)
     began = time.perf_counter()
@@ -56,42 +56,46 @@ def build_times(requests: int, work: Path) -> None:
         f"generated {requests:,} requests: {log.stat().st_size / 1e6:.0f} MB "
         f"in {time.perf_counter() - began:.1f}s"
     )
-    # Warm-up: the same build once, so both timed runs read the log from the page cache.
+    # Warm-up: the same build once, so every timed run reads the log from the page cache.
     build(BuildSettings(inputs=(log,), output=work / "warm-up"))
-    settings = BuildSettings(inputs=(log,), output=work / "stats-only")
-    began = time.perf_counter()
-    build(settings)
-    stats_only = time.perf_counter() - began
-
-    full_settings = BuildSettings(inputs=(log,), output=work / "full")
-    began = time.perf_counter()
-    result = build(full_settings)
-    mid = time.perf_counter()
-    finish_report(
-        result.stats,
-        result.summary,
-        full_settings.stats,
-        full_settings.output,
-        parse_thresholds(THRESHOLDS, []),
-    )
-    full = time.perf_counter() - began
-    pages = time.perf_counter() - mid
-    stats_part = mid - began
-    size = sum(p.stat().st_size for p in full_settings.output.rglob("*") if p.is_file())
-    library = (full_settings.output / "js" / "echarts.min.js").stat().st_size
+    alone: list[float] = []
+    parts: list[tuple[float, float]] = []  # (statistics, thresholds + pages) of the full build
+    for i in range(rounds):  # in turns: a slow moment of this shared machine hits both alike
+        settings = BuildSettings(inputs=(log,), output=work / f"stats-only-{i}")
+        began = time.perf_counter()
+        build(settings)
+        alone.append(time.perf_counter() - began)
+        full_settings = BuildSettings(inputs=(log,), output=work / f"full-{i}")
+        began = time.perf_counter()
+        result = build(full_settings)
+        mid = time.perf_counter()
+        finish_report(
+            result.stats,
+            result.summary,
+            full_settings.stats,
+            full_settings.output,
+            parse_thresholds(THRESHOLDS, []),
+        )
+        parts.append((mid - began, time.perf_counter() - mid))
+    stats_only = min(alone)
+    stats_part, pages = min(parts, key=sum)  # the fastest full build, and its split
+    full = stats_part + pages
+    print(f"best of {rounds} rounds:")
     print(f"{'statistics alone (baseline)':<34} {stats_only:8.2f} s")
     print(f"{'full build (statistics + pages)':<34} {full:8.2f} s")
     print(f"{'  of which statistics':<34} {stats_part:8.2f} s")
     print(f"{'  of which thresholds + pages':<34} {pages:8.2f} s")
     print(f"{'ratio full / its statistics part':<34} {full / stats_part:8.3f}  (goal <= 1.20)")
     print(f"{'ratio full / statistics alone':<34} {full / stats_only:8.3f}")
+    size = sum(p.stat().st_size for p in full_settings.output.rglob("*") if p.is_file())
+    library = (full_settings.output / "js" / "echarts.min.js").stat().st_size
     print(
         f"report size: {size / 1e6:.1f} MB in {sum(1 for _ in full_settings.output.rglob('*'))} "
         f"entries (echarts.min.js {library / 1e6:.1f} MB)"
     )
 
 
-def fifty_name_run(hours: float, requests: int):
+def fifty_name_run(hours: float, requests: int) -> RunStats:
     """A generated run re-labelled to 50 request names (10 of them in 5 groups)."""
     strings = catalog_strings()
     keys = [
@@ -127,7 +131,8 @@ def page_times(work: Path, requests: int, rounds: int) -> None:
     rows = []
     paint = []
     for name, page in (("echarts.min.js only (baseline)", baseline), ("global page", out)):
-        cold, warm = [], []
+        cold: list[float] = []
+        warm: list[float] = []
         for _ in range(rounds):
             with Browser() as b:
                 for target in (cold, warm):
@@ -156,7 +161,7 @@ def main() -> None:
     requests = 200_000 if args.quick else 5_000_000
     with tempfile.TemporaryDirectory(prefix="bench-report-") as tmp:
         work = Path(tmp)
-        build_times(requests, work)
+        build_times(requests, work, 1 if args.quick else 3)
         page_times(work, 100_000 if args.quick else 1_000_000, 1 if args.quick else 3)
 
 
