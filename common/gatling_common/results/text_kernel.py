@@ -356,6 +356,11 @@ if AVAILABLE:
         last_tab = tabs[min(nt - 1, 7)]
         return last_tab, _digits(arr, w, last_tab + 1, e)
 
+    @njit(nogil=True, inline="always")
+    def _put5(out: I64, i: int, a: int, b: int, c: int, d: int, e: int) -> None:
+        """Column i of a (5, n) output: one record's five values."""
+        out[0, i], out[1, i], out[2, i], out[3, i], out[4, i] = a, b, c, d, e
+
     # Helpers are not cached on their own: cached code is linked as an object, which LLVM cannot
     # inline, and a call per record that passes arrays costs more than the work it does. The
     # largest helpers are inlined by numba itself (inline="always"), the rest by LLVM; _scan is
@@ -399,13 +404,7 @@ if AVAILABLE:
                 msg = -1 if ok else _intern(w, ma, e, REQ_MESSAGE, table, hashes, entries, count)
                 if key < 0 or (not ok and msg < 0):
                     continue
-                req[0, ir], req[1, ir], req[2, ir], req[3, ir], req[4, ir] = (
-                    li,
-                    key,
-                    msg,
-                    start,
-                    end,
-                )
+                _put5(req, ir, li, key, msg, start, end)
                 r_ok[ir] = ok
                 ir += 1
             elif kind == USER:
@@ -424,13 +423,7 @@ if AVAILABLE:
                 path = _intern(w, a + 6, b, PATH, table, hashes, entries, count)
                 if path < 0:
                     continue
-                grp[0, ig], grp[1, ig], grp[2, ig], grp[3, ig], grp[4, ig] = (
-                    li,
-                    path,
-                    start,
-                    end,
-                    cum,
-                )
+                _put5(grp, ig, li, path, start, end, cum)
                 g_ok[ig] = ok
                 ig += 1
             else:  # ERROR: the message runs from the first to the last tab
