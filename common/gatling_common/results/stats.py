@@ -305,8 +305,10 @@ def _coarsened(table: SparseCounts, resolution: int) -> SparseCounts:
 def hist_of(values: I64, counts: I64) -> Hist:
     if len(values) == 0:
         return Hist.empty()
-    order = np.argsort(values, kind="stable")
-    v, c = values[order], counts[order]
+    v, c = values, counts
+    if not np.all(v[1:] >= v[:-1]):  # one entity and status of a table: already in order
+        order = np.argsort(values, kind="stable")
+        v, c = values[order], counts[order]
     starts = np.flatnonzero(np.concatenate(([True], v[1:] != v[:-1])))
     return Hist(v[starts], np.add.reduceat(c, starts))
 
