@@ -207,17 +207,9 @@ class BinaryDecoder:
                 self._window = min(self._window * 2, 1 << 26)
                 continue
             self._window = max(1 << 10, 2 * int(clean.sum()))
-            try:
-                pos = self._slow(buf, pos, slow)
-            except Incomplete:
-                if eof:
-                    self.skipped.add("truncated record")
-                    pos = len(buf)
+            pos, done = self._step_slow(buf, pos, slow, eof)
+            if done:
                 break
-            except Unreadable as bad:
-                self.skipped.add(str(bad))
-                self.stopped = True
-                pos = len(buf)
         arr = np.frombuffer(buf, np.uint8)
         fast = np.concatenate(offsets) if offsets else np.empty(0, np.int64)
         return self._batch(arr, fast, slow), pos
@@ -232,18 +224,26 @@ class BinaryDecoder:
             found, pos = binary_kernel.clean_records(arr, pos, len(buf), out, found)
             if pos >= len(buf):
                 break
-            try:
-                pos = self._slow(buf, pos, slow)
-            except Incomplete:
-                if eof:
-                    self.skipped.add("truncated record")
-                    pos = len(buf)
+            pos, done = self._step_slow(buf, pos, slow, eof)
+            if done:
                 break
-            except Unreadable as bad:
-                self.skipped.add(str(bad))
-                self.stopped = True
-                pos = len(buf)
         return self._batch(arr, out[:found], slow), pos
+
+    def _step_slow(self, buf: bytes, pos: int, slow: _Slow, eof: bool) -> tuple[int, bool]:
+        """One record through `_slow`: (where decoding goes on, whether this buffer is done). A
+        record cut by the buffer's end waits for more data (at the end of the file: counted as
+        truncated); an unreadable one stops the file, counted under its reason."""
+        try:
+            return self._slow(buf, pos, slow), False
+        except Incomplete:
+            if eof:
+                self.skipped.add("truncated record")
+                return len(buf), True
+            return pos, True
+        except Unreadable as bad:
+            self.skipped.add(str(bad))
+            self.stopped = True
+            return len(buf), True
 
     def _slow(self, buf: bytes, pos: int, slow: _Slow) -> int:
         """Decode one record in Python; the position after it."""

@@ -57,18 +57,25 @@ class Hist:
         return combine([self, other])
 
 
-def combine(hists: list[Hist]) -> Hist:
-    parts = [h for h in hists if len(h.values)]
-    if not parts:
+def hist_of(values: I64, counts: I64) -> Hist:
+    """The histogram of rows (value, count), in any order, values possibly repeated."""
+    if len(values) == 0:
         return Hist.empty()
-    if len(parts) == 1:
-        return parts[0]
-    values = np.concatenate([h.values for h in parts])
-    counts = np.concatenate([h.counts for h in parts])
-    order = np.argsort(values, kind="stable")
-    values, counts = values[order], counts[order]
+    if not np.all(values[1:] >= values[:-1]):  # rows of one sparse table often come in order
+        order = np.argsort(values, kind="stable")
+        values, counts = values[order], counts[order]
     starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
     return Hist(values[starts], np.add.reduceat(counts, starts))
+
+
+def combine(hists: list[Hist]) -> Hist:
+    parts = [h for h in hists if len(h.values)]
+    if len(parts) == 1:
+        return parts[0]
+    return hist_of(
+        np.concatenate([h.values for h in parts] or [np.empty(0, np.int64)]),
+        np.concatenate([h.counts for h in parts] or [np.empty(0, np.int64)]),
+    )
 
 
 def _nth(hist: Hist, cum: I64, k: int) -> int:

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from gatling_common.results.names import Names, TableMapper
-from gatling_common.results.percentiles import Hist
+from gatling_common.results.percentiles import Hist, hist_of
 from gatling_common.results.quantize import bucket_of, bucket_value, quantize
 from gatling_common.results.records import (
     I64,
@@ -300,17 +300,6 @@ def _coarsened(table: SparseCounts, resolution: int) -> SparseCounts:
     cols = list(table.columns)
     cols[1] = cols[1] // resolution * resolution
     return SparseCounts.from_arrays(cols, table.counts)
-
-
-def hist_of(values: I64, counts: I64) -> Hist:
-    if len(values) == 0:
-        return Hist.empty()
-    v, c = values, counts
-    if not np.all(v[1:] >= v[:-1]):  # one entity and status of a table: already in order
-        order = np.argsort(values, kind="stable")
-        v, c = values[order], counts[order]
-    starts = np.flatnonzero(np.concatenate(([True], v[1:] != v[:-1])))
-    return Hist(v[starts], np.add.reduceat(c, starts))
 
 
 def merge_all(parts: list[RunStats]) -> RunStats:

@@ -191,7 +191,7 @@ if AVAILABLE:
         while p < e:
             m = _matches(w[p], _TABS)
             if e - p < 8:
-                m &= (np.uint64(1) << np.uint64(8 * (e - p))) - np.uint64(1)
+                m &= _tail(e - p)
             while m:
                 tabs[min(nt, 7)] = p + _first_byte(m)
                 nt += 1
@@ -316,11 +316,8 @@ if AVAILABLE:
             return b, is_start, _d13(w, e - 13)
         if _find_tabs(w, s, e, tabs) != 3:
             return -1, False, 0
-        a, b = tabs[1] + 1, tabs[2]
-        is_start = b - a == 5 and arr[a] == 83 and arr[a + 1] == 84 and arr[a + 2] == 65
-        is_start = is_start and arr[a + 3] == 82 and arr[a + 4] == 84
-        is_end = b - a == 3 and arr[a] == 69 and arr[a + 1] == 78 and arr[a + 2] == 68
-        if not (is_start or is_end):
+        is_start = _is(w[tabs[1]], 7, _START)  # "\tSTART\t": the field is exactly START
+        if not (is_start or _is(w[tabs[1]], 5, _END)):
             return -1, False, 0
         return tabs[1], is_start, _digits(arr, w, tabs[2] + 1, e)
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 from gatling_common.errors import FleetError
-from gatling_common.results.percentiles import java_round, rounded_percentile
-from gatling_common.results.stats import RunStats, hist_of
+from gatling_common.results.percentiles import hist_of, java_round, rounded_percentile
+from gatling_common.results.stats import RunStats
 from gatling_reporter.html.model import (
     Distribution,
     ErrorRow,
