@@ -245,7 +245,9 @@ class TextDecoder:
 
         `found`: this chunk's `scan`, if already done (only when `scans_ahead`)."""
         if self.scans_ahead:
-            return self._decode_compiled(arr, n, final, found or self.scan(arr, n, final=final))
+            return self._decode_compiled(
+                arr, n, final, found if found is not None else self.scan(arr, n, final=final)
+            )
         lines = self._lines = _Lines(arr, n, final)
         self._last_bad = False
         kinds = self._kinds()
