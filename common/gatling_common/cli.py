@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import click
 
@@ -28,3 +29,14 @@ def one_line_errors(fn: Callable[P, R]) -> Callable[P, R]:
             raise SystemExit(exc.exit_code) from None
 
     return wrapper
+
+
+class FiniteFloatRange(click.FloatRange):
+    """click's FloatRange without inf and nan: `--timeout inf` would never end, and nan compares
+    false with every bound, so it would pass any range and never time out either."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number

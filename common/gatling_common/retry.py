@@ -40,8 +40,14 @@ def retry_call(
     policy: RetryPolicy,
     log: logging.Logger,
     sleep: Callable[[float], None] = time.sleep,
+    deadline: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> T:
-    """Call `fn` until it succeeds, raises a non-retryable error, or `policy.attempts` run out."""
+    """Call `fn` until it succeeds, raises a non-retryable error, or `policy.attempts` run out.
+
+    With a `deadline` (a `clock()` value), no attempt starts after it: the last error is raised
+    as soon as the next backoff would end past it.
+    """
     for attempt in range(1, policy.attempts + 1):
         try:
             return fn()
@@ -49,6 +55,15 @@ def retry_call(
             if attempt == policy.attempts:
                 raise
             delay = policy.delay(attempt, exc.retry_after)
+            if deadline is not None and clock() + delay >= deadline:
+                log.warning(
+                    "%s: attempt %d/%d failed (%s); no time left for another before the deadline",
+                    what,
+                    attempt,
+                    policy.attempts,
+                    exc,
+                )
+                raise
             log.warning(
                 "%s: attempt %d/%d failed (%s); will retry in %.1fs",
                 what,

@@ -8,7 +8,7 @@ from types import FrameType
 from typing import Any
 
 import click
-from gatling_common.cli import one_line_errors
+from gatling_common.cli import FiniteFloatRange, one_line_errors
 from gatling_common.kube import api_configuration
 from gatling_common.logs import setup_logging
 from gatling_common.storage.options import settings_from_options, storage_options
@@ -69,7 +69,7 @@ DEFAULTS = ControllerSettings()
 @click.option(
     "--max-job-creation-wait-time",
     envvar="MAX_JOB_CREATION_WAIT_TIME",
-    type=click.FloatRange(min=0, min_open=True),
+    type=FiniteFloatRange(min=0, min_open=True),
     default=DEFAULTS.job_creation_timeout,
     show_default=True,
     metavar="SECONDS",
@@ -78,7 +78,7 @@ DEFAULTS = ControllerSettings()
 @click.option(
     "--max-job-run-wait-time",
     envvar="MAX_JOB_RUN_WAIT_TIME",
-    type=click.FloatRange(min=0, min_open=True),
+    type=FiniteFloatRange(min=0, min_open=True),
     default=DEFAULTS.job_run_timeout,
     show_default=True,
     metavar="SECONDS",
@@ -87,7 +87,7 @@ DEFAULTS = ControllerSettings()
 @click.option(
     "--requeue-interval",
     envvar=f"{ENV}REQUEUE_INTERVAL",
-    type=click.FloatRange(min=0, min_open=True),
+    type=FiniteFloatRange(min=0, min_open=True),
     default=DEFAULTS.requeue_interval,
     show_default=True,
     metavar="SECONDS",
@@ -96,7 +96,7 @@ DEFAULTS = ControllerSettings()
 @click.option(
     "--resync-period",
     envvar=f"{ENV}RESYNC_PERIOD",
-    type=click.FloatRange(min=0, min_open=True),
+    type=FiniteFloatRange(min=0, min_open=True),
     default=DEFAULTS.resync_period,
     show_default=True,
     metavar="SECONDS",

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from gatling_common.cli import one_line_errors
+from gatling_common.cli import FiniteFloatRange, one_line_errors
 from gatling_common.logs import setup_logging
 from gatling_common.storage.options import settings_from_options, storage_options
 
@@ -63,7 +63,7 @@ Exit codes:
     "--timeout",
     show_envvar=True,
     envvar=f"{ENV}TIMEOUT",
-    type=click.FloatRange(min=0, min_open=True),
+    type=FiniteFloatRange(min=0, min_open=True),
     default=None,
     metavar="SECONDS",
     help="How long to wait for the COMPLETED or FAILED marker (default: no limit).",

@@ -21,10 +21,10 @@ from datetime import UTC, datetime
 from gatling_common.errors import FleetError, RetryableError
 from kubernetes import client
 
-from gatling_waiter.errors import WaitTimeout, WatchForbidden, WatchGone
+from gatling_waiter.errors import StartBeyondTimeout, WaitTimeout, WatchForbidden, WatchGone
 from gatling_waiter.kube import PodsApi
 from gatling_waiter.progress import Progress, describe_missing, show
-from gatling_waiter.release import Peer, counted, peer_from_pod
+from gatling_waiter.release import Peer, counted, format_time, peer_from_pod
 from gatling_waiter.settings import JOB_NAME_LABEL, WaiterSettings
 from gatling_waiter.view import PeerView
 
@@ -134,9 +134,14 @@ class Follower(threading.Thread):
             self._relist()
 
 
-def register(api: PodsApi, settings: WaiterSettings, clock: Clock) -> datetime:
-    """Label and annotate our own pod; keep an earlier registration (a restarted init container)."""
-    own = api.read_own_pod()
+def register(
+    api: PodsApi, settings: WaiterSettings, clock: Clock, deadline: float | None = None
+) -> datetime:
+    """Label and annotate our own pod; keep an earlier registration (a restarted init container).
+
+    Retries of these calls end at `deadline` (monotonic): the timeout bounds them too.
+    """
+    own = api.read_own_pod(deadline)
     labels = (own.get("metadata") or {}).get("labels") or {}
     if labels.get(JOB_NAME_LABEL) != settings.job_name:
         log.warning(
@@ -148,7 +153,7 @@ def register(api: PodsApi, settings: WaiterSettings, clock: Clock) -> datetime:
     if previous.registered_at is not None and not previous.terminated:
         log.info("already registered at %s; keeping it", previous.registered_at.isoformat())
         return previous.registered_at
-    patched = peer_from_pod(api.register(clock()))
+    patched = peer_from_pod(api.register(clock(), deadline))
     if patched.registered_at is None:
         raise FleetError(f"pod {patched.name!r} did not keep the registration label/annotation")
     return patched.registered_at  # as peers read it: milliseconds
@@ -208,7 +213,9 @@ class Barrier:
     def wait(self) -> Release:
         """Register, wait until at least N peers are registered, sleep until the instant."""
         s = self._settings
-        registered_at = register(self._api, s, self._clock)
+        deadline = time.monotonic() + s.timeout
+        check_start_time(s, self._clock())
+        registered_at = register(self._api, s, self._clock, deadline)
         log.info(
             "registered pod %s at %s; waiting for %d pods of job %s",
             show(s.pod_name),
@@ -217,7 +224,7 @@ class Barrier:
             show(s.job_name),
         )
         self._follower.start()
-        instant, first = _sleep_until_release(self._view, s, self._clock)
+        instant, first = _sleep_until_release(self._view, s, self._clock, deadline)
         return Release(instant, first, registered_at, self._clock())
 
 
@@ -229,11 +236,26 @@ def wait_for_release(
         return barrier.wait()
 
 
+def check_start_time(settings: WaiterSettings, now: datetime) -> None:
+    """Refuse at once a start time the timeout would not let us wait for.
+
+    With it bounded, the release instant is at most max(start time, deadline + settle): the
+    timeout bounds the whole wait.
+    """
+    if settings.start_time is None:
+        return
+    away = (settings.start_time - now).total_seconds()
+    if away > settings.timeout:
+        raise StartBeyondTimeout(
+            f"start time {format_time(settings.start_time)} is {away:.0f}s away, beyond the "
+            f"timeout of {settings.timeout:g}s; pick a sooner start time or a longer timeout"
+        )
+
+
 def _sleep_until_release(
-    view: PeerView, settings: WaiterSettings, clock: Clock
+    view: PeerView, settings: WaiterSettings, clock: Clock, deadline: float
 ) -> tuple[datetime, tuple[str, ...]]:
     """Sleep towards the view's instant (woken when it moves); return once the clock reaches it."""
-    deadline = time.monotonic() + settings.timeout
     progress = Progress(settings)
     paused = False
     with view.cond, contextlib.ExitStack() as final_approach:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import click
-from gatling_common.cli import one_line_errors
+from gatling_common.cli import FiniteFloatRange, one_line_errors
 from gatling_common.errors import InputError
 from gatling_common.kube import api_configuration
 from gatling_common.logs import setup_logging
+from gatling_common.start_time import EXAMPLE, parse_start_time
 from kubernetes import client
 
 from gatling_waiter.barrier import Barrier
@@ -20,7 +21,6 @@ from gatling_waiter.settings import WaiterSettings
 ENV = "GATLING_WAITER_"
 NAMESPACE_FILE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
 POD_NAME_FILE = Path("/etc/pod-info/name")  # downward API: metadata.name
-START_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # the Go gatling-operator's startTime
 
 EPILOG = """\b
 Exit codes:
@@ -43,10 +43,10 @@ def _parse_start_time(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        return datetime.strptime(value, START_TIME_FORMAT).replace(tzinfo=UTC)
-    except ValueError:
+        return parse_start_time(value)
+    except InputError:
         raise click.BadParameter(
-            f"{value!r} is not a UTC time like '2026-01-31 12:00:00'", param_hint="--start-time"
+            f"{value!r} is not a time; expected {EXAMPLE}", param_hint="--start-time"
         ) from None
 
 
@@ -84,7 +84,7 @@ def _parse_start_time(value: str | None) -> datetime | None:
 @click.option(
     "--timeout",
     envvar=f"{ENV}TIMEOUT",
-    type=click.FloatRange(min=0, min_open=True),
+    type=FiniteFloatRange(min=0, min_open=True),
     default=600.0,
     show_default=True,
     metavar="SECONDS",
@@ -94,13 +94,14 @@ def _parse_start_time(value: str | None) -> datetime | None:
     "--start-time",
     envvar=f"{ENV}START_TIME",
     default=None,
-    metavar="'YYYY-MM-DD HH:MM:SS'",
-    help="UTC time before which nobody is released.",
+    metavar="TIME",
+    help="Nobody is released before it: 'YYYY-MM-DD HH:MM[:SS]' (UTC) or ISO 8601 with T, Z or "
+    "an offset. Must lie within --timeout.",
 )
 @click.option(
     "--settle",
     envvar=f"{ENV}SETTLE",
-    type=click.FloatRange(min=0),
+    type=FiniteFloatRange(min=0),
     default=2.0,
     show_default=True,
     metavar="SECONDS",
@@ -109,7 +110,7 @@ def _parse_start_time(value: str | None) -> datetime | None:
 @click.option(
     "--poll-interval",
     envvar=f"{ENV}POLL_INTERVAL",
-    type=click.FloatRange(min=0, min_open=True),
+    type=FiniteFloatRange(min=0, min_open=True),
     default=1.0,
     show_default=True,
     metavar="SECONDS",

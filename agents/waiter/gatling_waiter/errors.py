@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gatling_common.errors import FleetError, PermanentError
+from gatling_common.errors import FleetError, InputError, PermanentError
 
 
 class PermissionDenied(PermanentError):
@@ -15,6 +15,10 @@ class WaitTimeout(FleetError):
     """Fewer than N peers registered within --timeout."""
 
     exit_code = 3
+
+
+class StartBeyondTimeout(InputError):
+    """The start time lies further away than the timeout: waiting for it would outlast it."""
 
 
 class WatchGone(Exception):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -45,6 +46,14 @@ def _server_message(exc: client.ApiException) -> str:
         return str(exc.reason)
 
 
+def _request_timeout(read: float, deadline: float | None) -> tuple[float, float]:
+    """(connect, read) seconds; never past `deadline` (a monotonic time), never below 0.1s."""
+    if deadline is None:
+        return CONNECT_TIMEOUT, read
+    left = max(deadline - time.monotonic(), 0.1)
+    return min(CONNECT_TIMEOUT, left), min(read, left)
+
+
 class PodsApi:
     """get/patch the waiter's own pod, list/watch its peers."""
 
@@ -77,17 +86,19 @@ class PodsApi:
             )
         return RetryableError(f"{verb} {what}: {type(exc).__name__}: {exc}")
 
-    def _call(self, verb: str, what: str, fn: Any) -> Any:
+    def _call(self, verb: str, what: str, fn: Any, deadline: float | None = None) -> Any:
         def once() -> Any:
             try:
                 return fn()
             except (client.ApiException, OSError, urllib3.exceptions.HTTPError) as exc:
                 raise self._translate(exc, verb, what) from exc
 
-        return retry_call(once, what=f"{verb} {what}", policy=self._settings.retry, log=log)
+        return retry_call(
+            once, what=f"{verb} {what}", policy=self._settings.retry, log=log, deadline=deadline
+        )
 
     # --- own pod ---------------------------------------------------------------------------
-    def read_own_pod(self) -> Pod:
+    def read_own_pod(self, deadline: float | None = None) -> Pod:
         s = self._settings
         resp = self._call(
             "get",
@@ -96,12 +107,13 @@ class PodsApi:
                 s.pod_name,
                 s.namespace,
                 _preload_content=False,
-                _request_timeout=(CONNECT_TIMEOUT, 30),
+                _request_timeout=_request_timeout(30, deadline),
             ),
+            deadline,
         )
         return dict(json.loads(resp.data))
 
-    def register(self, at: datetime) -> Pod:
+    def register(self, at: datetime, deadline: float | None = None) -> Pod:
         s = self._settings
         body = {
             "metadata": {
@@ -117,8 +129,9 @@ class PodsApi:
                 s.namespace,
                 body,
                 _preload_content=False,
-                _request_timeout=(CONNECT_TIMEOUT, 30),
+                _request_timeout=_request_timeout(30, deadline),
             ),
+            deadline,
         )
         return dict(json.loads(resp.data))
 
