@@ -8,7 +8,10 @@ connection failures are retryable; anything else is permanent.
 from __future__ import annotations
 
 import json
+import logging
+import secrets
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from gatling_common.errors import PermanentError, RetryableError
@@ -20,8 +23,10 @@ from gatling_controller.builders import API_GROUP
 
 VERSION = "v1alpha1"
 PLURAL = "gatlings"
+COMPONENT = "gatling-controller"  # the events' source, as `kubectl describe` shows it
 Json = dict[str, Any]
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class KubeError(PermanentError):
@@ -67,6 +72,43 @@ class Kube:
                 propagation_policy="Background", _preload_content=False,
             ),
         )  # fmt: skip
+
+    def record_event(self, meta: Json, reason: str, message: str, type_: str = "Warning") -> None:
+        """A core/v1 Event on the Gatling resource whose `metadata` is `meta`, so that
+        `kubectl describe` tells why. Best effort, as client-go's recorder: a refused event
+        must not stop the reconcile.
+        """
+        namespace = meta.get("namespace") or "default"
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        body: Any = {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {"name": f"{meta['name']}.{secrets.token_hex(8)}", "namespace": namespace},
+            "involvedObject": {
+                "apiVersion": f"{API_GROUP}/{VERSION}",
+                "kind": "Gatling",
+                "name": meta["name"],
+                "namespace": namespace,
+                "uid": meta.get("uid", ""),
+                "resourceVersion": meta.get("resourceVersion", ""),
+            },
+            "reason": reason,
+            "message": message,
+            "type": type_,
+            "source": {"component": COMPONENT},
+            "reportingComponent": COMPONENT,
+            "reportingInstance": COMPONENT,
+            "firstTimestamp": now,
+            "lastTimestamp": now,
+            "count": 1,
+        }
+        try:
+            self._call(
+                f"create event on gatling {namespace}/{meta['name']}",
+                lambda: self.core.create_namespaced_event(namespace, body, _preload_content=False),
+            )
+        except (KubeError, RetryableKubeError) as exc:
+            log.warning("could not record event %s: %s", reason, exc)
 
     # --- children ------------------------------------------------------------------------
     def get_job(self, namespace: str, name: str) -> Json | None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gatling_common.errors import InputError
+from gatling_common.start_time import format_start_time, parse_start_time
 
 DEFAULT_GATLING_IMAGE = "ghcr.io/st-tech/gatling:latest"
 DEFAULT_SIMULATIONS_DIR = "/opt/gatling/user-files/simulations"
@@ -62,7 +63,7 @@ class Notification:
 @dataclass(frozen=True)
 class TestScenario:
     simulation_class: str
-    start_time: str = ""
+    start_time: str = ""  # canonical UTC 'YYYY-MM-DD HH:MM:SS' (see gatling_common.start_time)
     parallelism: int = 1
     simulations_format: str = "bundle"
     simulations_dir: str = DEFAULT_SIMULATIONS_DIR
@@ -158,7 +159,7 @@ def _scenario(raw: Any) -> TestScenario:
         raise InputError(f"Gatling {where}.simulationsFormat is {fmt!r}; expected bundle or gradle")
     return TestScenario(
         simulation_class=simulation_class,
-        start_time=_str(raw, "startTime", where),
+        start_time=_start_time(_str(raw, "startTime", where), where),
         parallelism=parallelism,
         simulations_format=fmt,
         simulations_dir=_str(raw, "simulationsDirectoryPath", where) or DEFAULT_SIMULATIONS_DIR,
@@ -170,6 +171,16 @@ def _scenario(raw: Any) -> TestScenario:
         env=_obj_list(raw, "env", where),
         volume_mounts=_obj_list(raw, "volumeMounts", where),
     )
+
+
+def _start_time(text: str, where: str) -> str:
+    """The canonical UTC form the waiter and the runner script both read; "" when unset."""
+    if not text:
+        return ""
+    try:
+        return format_start_time(parse_start_time(text))
+    except InputError as exc:
+        raise InputError(f"Gatling {where}.{exc}") from None
 
 
 def _pod(raw: Mapping[str, Any]) -> PodSpec:

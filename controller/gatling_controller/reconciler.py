@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gatling_common.errors import InputError, PermanentError
+from gatling_common.start_time import parse_start_time
 from gatling_common.storage import StorageSettings
 
 from gatling_controller import notify
@@ -36,8 +37,9 @@ from gatling_controller.settings import ControllerSettings
 
 log = logging.getLogger(__name__)
 Json = dict[str, Any]
-THRESHOLDS_FAILED_EXIT = 3
-INVALID_SPEC = "InvalidSpec"  # gatling-reporter's exit code when assertions failed (report written)
+THRESHOLDS_FAILED_EXIT = 3  # gatling-reporter: assertions failed (the report is written)
+INVALID_SPEC = "InvalidSpec"
+START_TIME_TOO_FAR = "StartTimeTooFar"
 
 
 @dataclass
@@ -49,6 +51,12 @@ class _Ctx:
     @property
     def key(self) -> str:
         return f"{self.gatling.namespace}/{self.gatling.name}"
+
+    @property
+    def meta(self) -> Json:
+        """What an event needs to point at the resource."""
+        g = self.gatling
+        return {"name": g.name, "namespace": g.namespace, "uid": g.uid}
 
 
 class Reconciler:
@@ -106,11 +114,12 @@ class Reconciler:
         try:
             return parse_gatling(obj)
         except InputError as exc:
-            if status.get("error") != str(exc):
+            if status.get("error") != str(exc):  # once per distinct refusal, not per resync
                 failed: Json = {"phase": st.FAILED, "error": str(exc)}
                 st.set_condition(failed, "Failed", True, INVALID_SPEC, str(exc), generation)
                 failed["observedGeneration"] = generation
                 self.kube.patch_gatling_status(namespace, name, failed)
+                self.kube.record_event(obj["metadata"], INVALID_SPEC, str(exc))
             return None
 
     # --- the run ---------------------------------------------------------------------------
@@ -124,6 +133,10 @@ class Reconciler:
             # Derived from the uid, so writing it late is safe: every life computes the same.
             ctx.pending.update(reportStoragePath=storage.url, reportUrl=storage.report_url)
         if not ctx.status.get("runnerJobName"):
+            too_far = self._start_time_too_far(g)
+            if too_far:
+                self._fail(ctx, START_TIME_TOO_FAR, too_far)
+                return None
             self._ensure_children(g)
         if not ctx.status.get("runnerCompleted"):
             requeue = self._runner(ctx)
@@ -138,6 +151,20 @@ class Reconciler:
         wants_notice = g.notify_report and not ctx.status.get("notificationCompleted")
         self._save(ctx, phase=st.NOTIFYING if wants_notice else st.SUCCEEDED)
         return None
+
+    def _start_time_too_far(self, g: Gatling) -> str | None:
+        """Why the waiters could not wait for startTime: it lies beyond their timeout."""
+        if not g.scenario.start_time:
+            return None
+        start = parse_start_time(g.scenario.start_time).timestamp()
+        limit = self.settings.job_creation_timeout
+        if start - self.clock() <= limit:
+            return None
+        return (
+            f"startTime {g.scenario.start_time} (UTC) is {start - self.clock():.0f}s away, beyond "
+            f"the {limit:g}s the runner pods may wait (MAX_JOB_CREATION_WAIT_TIME); nothing was "
+            "created: start it sooner or raise that limit"
+        )
 
     def _ensure_children(self, g: Gatling) -> None:
         children = [
@@ -303,6 +330,7 @@ class Reconciler:
         log.warning("%s: %s", ctx.key, message)
         st.set_condition(ctx.status, "Failed", True, reason, message, ctx.gatling.generation)
         self._save(ctx, phase=st.FAILED, error=message, conditions=ctx.status["conditions"])
+        self.kube.record_event(ctx.meta, reason, message)
 
     # --- after the run ---------------------------------------------------------------------
     def _notify(self, ctx: _Ctx) -> None:

@@ -107,12 +107,20 @@ HOSTILE = ["x; rm -rf /", "$(id)", "`id`", "a'b\"c", "line1\nline2", "${HOME}", 
 
 
 @pytest.mark.parametrize("value", HOSTILE)
+def test_a_hostile_start_time_is_refused_naming_the_field(value: str) -> None:
+    raw = cr(MINIMAL)
+    raw["spec"]["testScenarioSpec"]["startTime"] = value
+    with pytest.raises(InputError) as err:
+        parse_gatling(raw)
+    assert str(err.value).startswith(f"Gatling spec.testScenarioSpec.startTime {value!r} is not a")
+
+
+@pytest.mark.parametrize("value", HOSTILE)
 def test_hostile_values_only_reach_containers_as_env_values(value: str) -> None:
     raw = cr(MINIMAL, generateReport=True)
     raw["spec"]["cloudStorageSpec"] = {"provider": "aws", "bucket": "b"}
     scenario = raw["spec"]["testScenarioSpec"]
     scenario["simulationClass"] = value
-    scenario["startTime"] = value
     scenario["env"] = [{"name": "USER_VALUE", "value": value}]
     raw["spec"]["reporterSpec"] = {"thresholds": [value]}
     gatling = parse_gatling(raw)

@@ -112,6 +112,7 @@ def test_a_bad_spec_is_reported_in_status(k8s: KubernetesEmulator, tmp_path: Pat
         "Gatling spec.testScenarioSpec.simulationsFormat is 'maven'; expected bundle or gradle"
     )
     assert k8s.list("jobs", NS) == []
+    assert _events(k8s, "bad") == [("Warning", "InvalidSpec", status["error"])]
     # Fixing the spec (a new generation) starts the run from a clean status.
     fixed = k8s.get("gatlings", NS, "bad")
     fixed["spec"]["testScenarioSpec"]["simulationsFormat"] = "bundle"
@@ -178,3 +179,74 @@ def test_a_job_the_api_server_refuses_fails_the_run_with_its_reason(
     assert status["error"] == (
         f"create Job load/refused-runner: API server answered 422 Unprocessable Entity: {why}"
     )
+
+
+def _events(k8s: KubernetesEmulator, name: str) -> list[tuple[str, str, str]]:
+    return [
+        (e["type"], e["reason"], e["message"])
+        for e in k8s.list("events", NS)
+        if e["involvedObject"]["name"] == name and e["involvedObject"]["kind"] == "Gatling"
+    ]
+
+
+def _created(k8s: KubernetesEmulator) -> list[str]:
+    return [o["metadata"]["name"] for p in ("jobs", "configmaps") for o in k8s.list(p, NS)]
+
+
+def test_an_invalid_start_time_is_refused_before_any_pod(
+    k8s: KubernetesEmulator, tmp_path: Path
+) -> None:
+    body = _quiet("when", tmp_path)
+    body["spec"]["testScenarioSpec"]["startTime"] = "next monday"
+    k8s.create("gatlings", NS, body)
+    rec = _reconciler(k8s, Clock(time.time()))
+    assert rec.reconcile(NS, "when") is None
+    assert rec.reconcile(NS, "when") is None  # a resync records nothing twice
+    message = (
+        "Gatling spec.testScenarioSpec.startTime 'next monday' is not a time; expected "
+        "'2026-01-31 12:00:00' (UTC) or ISO 8601 like '2026-01-31T12:00:00Z'"
+    )
+    status = _status(k8s, "when")
+    assert (status["phase"], status["error"]) == ("Failed", message)
+    [failed] = [c for c in status["conditions"] if c["type"] == "Failed"]
+    assert (failed["status"], failed["reason"], failed["message"]) == (
+        "True", "InvalidSpec", message
+    )  # fmt: skip
+    assert _events(k8s, "when") == [("Warning", "InvalidSpec", message)]
+    assert _created(k8s) == []
+
+
+def test_a_start_time_beyond_the_waiters_limit_creates_nothing(
+    k8s: KubernetesEmulator, tmp_path: Path
+) -> None:
+    clock = Clock(parse_time("2026-01-02T03:00:00Z") or 0.0)
+    body = _quiet("later", tmp_path)
+    body["spec"]["testScenarioSpec"]["startTime"] = "2026-01-02T04:00:00Z"  # 3600s away
+    k8s.create("gatlings", NS, body)
+    assert _reconciler(k8s, clock, job_creation_timeout=600.0).reconcile(NS, "later") is None
+    message = (
+        "startTime 2026-01-02 04:00:00 (UTC) is 3600s away, beyond the 600s the runner pods may "
+        "wait (MAX_JOB_CREATION_WAIT_TIME); nothing was created: start it sooner or raise that "
+        "limit"
+    )
+    status = _status(k8s, "later")
+    assert (status["phase"], status["error"]) == ("Failed", message)
+    assert status["conditions"][-1]["reason"] == "StartTimeTooFar"
+    assert _events(k8s, "later") == [("Warning", "StartTimeTooFar", message)]
+    assert _created(k8s) == []
+
+
+def test_a_start_time_in_iso_form_reaches_the_pods_in_the_canonical_form(
+    k8s: KubernetesEmulator, tmp_path: Path
+) -> None:
+    clock = Clock(parse_time("2026-01-02T03:00:00Z") or 0.0)
+    body = _quiet("iso", tmp_path)
+    body["spec"]["testScenarioSpec"]["startTime"] = "2026-01-02T12:05+09:00"
+    k8s.create("gatlings", NS, body)
+    assert _reconciler(k8s, clock).reconcile(NS, "iso") == SETTINGS.requeue_interval
+    pod = k8s.get("jobs", NS, "iso-runner")["spec"]["template"]["spec"]
+    waiter = {e["name"]: e.get("value") for e in pod["initContainers"][0]["env"]}
+    runner = {e["name"]: e.get("value") for e in pod["containers"][0]["env"]}
+    assert waiter["GATLING_WAITER_START_TIME"] == "2026-01-02 03:05:00"
+    assert runner["GATLING_FLEET_START_TIME"] == "2026-01-02 03:05:00"
+    assert _events(k8s, "iso") == []
