@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jinja2
 import requests
@@ -70,11 +71,24 @@ def webhook_url(secret_data: Mapping[str, str], secret_name: str) -> str:
     if not raw:
         raise PermanentError(f"notification Secret {secret_name}: key {SECRET_KEY} is missing")
     try:
-        return base64.b64decode(raw).decode().strip()
+        url = base64.b64decode(raw).decode().strip()
     except ValueError as exc:
         raise PermanentError(
             f"notification Secret {secret_name}: key {SECRET_KEY} is not base64 text"
         ) from exc
+    if not _is_http_url(url):  # no retry can fix it; the message must not show the secret URL
+        raise PermanentError(
+            f"notification Secret {secret_name}: key {SECRET_KEY} is not an http(s) URL with a host"
+        )
+    return url
+
+
+def _is_http_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # "http://[::1", a port that is not a number
+        return False
 
 
 def render(run: RunSummary, template: str | None = None) -> str:
@@ -110,6 +124,10 @@ def send(
     def attempt() -> None:
         try:
             resp = requests.post(url, json=body, timeout=timeout)
+        except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema) as exc:
+            raise PermanentError(
+                f"{what}: the webhook URL is not usable ({type(exc).__name__})"
+            ) from None
         except requests.RequestException as exc:
             # str(exc) contains the URL: report only the kind of failure.
             raise RetryableError(f"{what}: {type(exc).__name__} posting the webhook") from None

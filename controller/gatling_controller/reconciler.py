@@ -358,6 +358,7 @@ class Reconciler:
             log.error("%s: notification failed: %s", ctx.key, exc)
             st.set_condition(ctx.status, "Notified", False, "NotificationFailed", str(exc), 0)
             self._save(ctx, conditions=ctx.status["conditions"])
+            self.kube.record_event(ctx.meta, "NotificationFailed", str(exc))
             return
         st.set_condition(ctx.status, "Notified", True, "Sent", "", g.generation)
         done = {"phase": st.SUCCEEDED} if ctx.status.get("phase") == st.NOTIFYING else {}

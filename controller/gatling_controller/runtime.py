@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from gatling_common.errors import FleetError, RetryableError
+from gatling_common.logs import LogThrottle
 from kubernetes import watch
 from kubernetes.client.exceptions import ApiException
 
@@ -33,7 +34,9 @@ class Controller:
         self.kube = kube
         self.reconciler = reconciler
         self.settings = settings
-        self.queue = WorkQueue()
+        backoff = settings.api_backoff
+        self.queue = WorkQueue(base_delay=backoff.base_delay / 10, max_delay=backoff.max_delay)
+        self.throttle = LogThrottle(settings.log_interval)
         self.known: set[str] = set()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -85,17 +88,20 @@ class Controller:
             requeue = self.reconciler.reconcile(namespace, name)
         except RetryableError as exc:
             delay = self.queue.add_rate_limited(key)
-            log.warning("%s: %s; requeued in %.1fs", key, exc, delay)
+            self.throttle.log(
+                log, logging.WARNING, key, "%s: %s; requeued in %.1fs", key, exc, delay
+            )
             return
         except FleetError as exc:
             delay = self.queue.add_rate_limited(key)
-            log.error("%s: %s; requeued in %.1fs", key, exc, delay)
+            self.throttle.log(log, logging.ERROR, key, "%s: %s; requeued in %.1fs", key, exc, delay)
             return
         except Exception:  # a bug must not kill the worker; back off and keep going
             delay = self.queue.add_rate_limited(key)
             log.exception("%s: unexpected error; requeued in %.1fs", key, delay)
             return
         self.queue.forget(key)
+        self.throttle.forget(key)
         if requeue is not None:
             self.queue.add_after(key, requeue)
 
@@ -114,19 +120,35 @@ class Controller:
         return self.kube.batch.list_job_for_all_namespaces(**kw)
 
     def _watch_loop(self, what: str, lister: Callable[..., Any]) -> None:
+        failures = 0  # in a row; a successful list ends the streak
         while not self._stop.is_set():
             try:
                 rv = self._relist(what, lister)
+                if failures:
+                    log.info("watch %s: listing works again after %d failure(s)", what, failures)
+                    self.throttle.forget(f"watch {what}")
+                failures = 0
                 self._stream(what, lister, rv)
             except ApiException as exc:
-                if exc.status != 410:
-                    log.warning("watch %s: API server answered %s; listing again", what, exc.status)
-                    self._stop.wait(1.0)
-            except Exception as exc:  # connection drops: list again after a pause
+                if exc.status != 410:  # 410: history compacted, list again at once
+                    failures += 1
+                    self._back_off(what, f"API server answered {exc.status}", failures)
+            except Exception as exc:  # connection refused or dropped: list again after a pause
                 if self._stop.is_set():
                     return
-                log.warning("watch %s: %s; listing again", what, type(exc).__name__)
-                self._stop.wait(1.0)
+                failures += 1
+                self._back_off(what, type(exc).__name__, failures)
+
+    def _back_off(self, what: str, why: str, failures: int) -> None:
+        delay = self.settings.api_backoff.delay(failures)
+        log.debug(
+            "watch %s: attempt %d failed (%s); listing again in %.2fs", what, failures, why, delay
+        )
+        self.throttle.log(
+            log, logging.WARNING, f"watch {what}",
+            "watch %s: %s (attempt %d); listing again in %.1fs", what, why, failures, delay,
+        )  # fmt: skip
+        self._stop.wait(delay)
 
     def _relist(self, what: str, lister: Callable[..., Any]) -> str:
         raw = lister(_preload_content=False)

@@ -26,4 +26,10 @@ class ControllerSettings:
         default_factory=lambda: RetryPolicy(attempts=5, base_delay=1.0, max_delay=30.0)
     )
     notify_timeout: float = 10.0
+    # Backoff of watches and failed reconciles while the API server fails (doubling, capped),
+    # and how often one source may log the same trouble.
+    api_backoff: RetryPolicy = field(
+        default_factory=lambda: RetryPolicy(attempts=0, base_delay=0.5, max_delay=60.0)
+    )
+    log_interval: float = 30.0
     notification_template: str | None = None  # jinja2 text; None: the built-in one

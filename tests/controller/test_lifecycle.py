@@ -191,3 +191,54 @@ def test_twenty_resources_at_once(
     assert jobs == sorted([f"{n}-runner" for n in names] + [f"{n}-reporter" for n in names])
     for name in names:
         assert k8s.get("gatlings", NS, name)["status"]["phase"] == "Succeeded"
+
+
+def _notified(k8s: KubernetesEmulator, name: str) -> dict[str, Any] | None:
+    status = k8s.get("gatlings", NS, name).get("status") or {}
+    return next((c for c in status.get("conditions") or [] if c["type"] == "Notified"), None)
+
+
+def _warnings(k8s: KubernetesEmulator, name: str) -> list[tuple[str, str]]:
+    return [
+        (e["reason"], e["message"])
+        for e in k8s.list("events", NS)
+        if e["involvedObject"]["name"] == name and e["type"] == "Warning"
+    ]
+
+
+def _run_until_notified(k8s: KubernetesEmulator, name: str) -> dict[str, Any]:
+    with JobController(k8s.store, reporter_writes_report(k8s), tick=0.02):
+        controller = make_controller(k8s).start()
+        try:
+            condition: dict[str, Any] = wait_for("Notified", lambda: _notified(k8s, name))
+        finally:
+            controller.stop()
+    return condition
+
+
+def test_a_missing_notification_secret_is_a_condition_and_an_event(
+    k8s: KubernetesEmulator, tmp_path: Path
+) -> None:
+    k8s.create("gatlings", NS, gatling_cr("nosecret", tmp_path, cleanupAfterJobDone=False))
+    condition = _run_until_notified(k8s, "nosecret")
+    message = "notification Secret hook not found"
+    assert (condition["status"], condition["reason"], condition["message"]) == (
+        "False", "NotificationFailed", message
+    )  # fmt: skip
+    assert k8s.get("gatlings", NS, "nosecret")["status"]["phase"] == "Succeeded"  # the test ran
+    assert _warnings(k8s, "nosecret") == [("NotificationFailed", message)]
+    assert _used_outside_the_role(k8s) == set()
+
+
+def test_a_malformed_webhook_url_fails_the_notification_at_once(
+    k8s: KubernetesEmulator, tmp_path: Path
+) -> None:
+    add_webhook_secret(k8s, "hooks.example.com/services/T0KEN")  # no scheme
+    k8s.create("gatlings", NS, gatling_cr("badurl", tmp_path, cleanupAfterJobDone=False))
+    condition = _run_until_notified(k8s, "badurl")
+    message = "notification Secret hook: key incoming-webhook-url is not an http(s) URL with a host"
+    assert (condition["status"], condition["message"]) == ("False", message)
+    status = k8s.get("gatlings", NS, "badurl")["status"]
+    assert status["phase"] == "Succeeded"  # not left in Notifying, retried
+    assert _warnings(k8s, "badurl") == [("NotificationFailed", message)]
+    assert "T0KEN" not in str(status)

@@ -71,6 +71,29 @@ def test_webhook_url_from_secret() -> None:
         webhook_url({}, "slack")
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "hooks.example.com/services/t0ken",  # no scheme: requests' MissingSchema
+        "ftp://hooks.example.com/t0ken",
+        "http://",
+        "https:///t0ken",
+        "http://[::1/t0ken",
+        "http://host:port/t0ken",
+        "http://host:0/t0ken",
+        "t0ken",
+    ],
+)
+def test_a_malformed_webhook_url_is_permanent_and_not_shown(url: str) -> None:
+    data = {"incoming-webhook-url": base64.b64encode(url.encode()).decode()}
+    with pytest.raises(PermanentError) as err:
+        webhook_url(data, "slack")
+    assert str(err.value) == (
+        "notification Secret slack: key incoming-webhook-url is not an http(s) URL with a host"
+    )
+    assert "t0ken" not in str(err.value)
+
+
 def test_send_posts_json(httpserver: HTTPServer) -> None:
     expected = httpserver.expect_oneshot_request("/hook", method="POST", json={"text": "hi"})
     expected.respond_with_data("ok")
