@@ -31,7 +31,20 @@ INT_OR_STRING = {
     "anyOf": [{"type": "integer"}, {"type": "string"}],
     "x-kubernetes-int-or-string": True,
 }
+QUANTITY_PATTERN = (
+    r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+"
+    r"(\.[0-9]*)?)|(\.[0-9]+))))?$"
+)
 KEEP_FORMATS = {"int32", "int64"}
+KEEP_MARKERS = ("x-kubernetes-map-type",)  # +structType=atomic etc.: how apply merges a field
+# Atomic in the Kubernetes release the Go CRD was generated from, no longer in v1.30's schemas:
+# kept, so that server-side apply merges these fields as it does under the Go CRD.
+GO_ATOMIC = {
+    "io.k8s.api.core.v1.ConfigMapVolumeSource",
+    "io.k8s.api.core.v1.ConfigMapProjection",
+    "io.k8s.api.core.v1.SecretProjection",
+    "io.k8s.api.core.v1.TypedObjectReference",
+}
 Json = dict[str, Any]
 
 
@@ -43,13 +56,18 @@ def definitions() -> Json:
 
 
 def expand(name: str, defs: Json, seen: frozenset[str] = frozenset()) -> Json:
-    if name.endswith(("intstr.IntOrString", "resource.Quantity")):
+    if name.endswith("intstr.IntOrString"):
         return dict(INT_OR_STRING)
+    if name.endswith("resource.Quantity"):  # controller-gen's pattern: "lots" fails admission
+        return {**INT_OR_STRING, "pattern": QUANTITY_PATTERN}
     if name.endswith("meta.v1.ObjectMeta"):
         return {"type": "object"}
     if name in seen:  # recursive definitions (none in core v1 today): keep them open
         return {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
-    return structural(defs[name], defs, seen | {name})
+    out = structural(defs[name], defs, seen | {name})
+    if name in GO_ATOMIC:
+        out["x-kubernetes-map-type"] = "atomic"
+    return out
 
 
 def structural(node: Json, defs: Json, seen: frozenset[str]) -> Json:
@@ -65,6 +83,9 @@ def structural(node: Json, defs: Json, seen: frozenset[str]) -> Json:
         out["type"] = kind
     if node.get("format") in KEEP_FORMATS:
         out["format"] = node["format"]
+    for marker in KEEP_MARKERS:
+        if marker in node:
+            out[marker] = node[marker]
     if "properties" in node:
         out["properties"] = {
             key: structural(value, defs, seen) for key, value in sorted(node["properties"].items())

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from gatling_controller.models import parse_gatling
 
-from tests.controller.crd_gen import OUTPUT, generate
+from tests.controller.crd_gen import OUTPUT, QUANTITY_PATTERN, generate
 from tests.controller.crs import FULL, MINIMAL, cr
 from tests.controller.k8s_schema import assert_valid
 from tests.controller.manifests import CONFIG, crd_schema, documents
@@ -105,11 +105,44 @@ def _scenario(**changes: Any) -> dict[str, Any]:
         (cr(MINIMAL, podSpec={"gatlingImage": "x"}), "'serviceAccountName' is a required property"),
         (cr(MINIMAL, cloudStorageSpec={"provider": "aws"}), "'bucket' is a required property"),
         (cr(MINIMAL, generateReport="yes"), "'yes' is not of type 'boolean'"),
+        (
+            cr(
+                MINIMAL,
+                podSpec={"serviceAccountName": "w", "resources": {"limits": {"cpu": "lots"}}},
+            ),
+            f"'lots' does not match {QUANTITY_PATTERN!r}",
+        ),
+        (
+            _scenario(
+                env=[
+                    {
+                        "name": "E",
+                        "valueFrom": {
+                            "resourceFieldRef": {"resource": "limits.cpu", "divisor": "1 core"}
+                        },
+                    }
+                ]
+            ),
+            f"'1 core' does not match {QUANTITY_PATTERN!r}",
+        ),
     ],
-    ids=["parallelism", "format", "service-account", "bucket", "bool"],
+    ids=["parallelism", "format", "service-account", "bucket", "bool", "quantity", "divisor"],
 )
 def test_the_crd_rejects_what_the_go_operator_rejects(body: dict[str, Any], message: str) -> None:
     assert [e.message for e in _validator().iter_errors(body)] == [message]
+
+
+def test_every_quantity_has_the_go_crds_pattern_and_atomic_markers_are_kept() -> None:
+    text = (CONFIG / "crd" / "gatlings.yaml").read_text()
+    # The Go CRD has 12 quantity patterns and 54 atomic markers; Kubernetes v1.30's schemas add 3
+    # (imagePullSecrets[], csi.nodeExpandSecretRef, clusterTrustBundle.labelSelector).
+    assert text.count(f"pattern: {QUANTITY_PATTERN}") == 12
+    assert text.count("x-kubernetes-map-type: atomic") == 57
+    for quantity in ("100m", "1.5Gi", "2", "1e3", "-1", ".5"):
+        body = cr(
+            MINIMAL, podSpec={"serviceAccountName": "w", "resources": {"limits": {"cpu": quantity}}}
+        )
+        assert [e.message for e in _validator().iter_errors(body)] == []
 
 
 def test_printer_columns_are_the_go_operators_plus_phase() -> None:
