@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, TextIO
 
 import click
 from gatling_common.cli import FiniteFloatRange, one_line_errors
@@ -16,6 +16,7 @@ from kubernetes import client
 
 from gatling_controller.kube import Kube
 from gatling_controller.reconciler import Reconciler
+from gatling_controller.render import PLACEHOLDER_UID, gatlings_in, render_yaml
 from gatling_controller.runtime import Controller
 from gatling_controller.settings import ControllerSettings
 
@@ -23,7 +24,10 @@ ENV = "GATLING_CONTROLLER_"
 DEFAULTS = ControllerSettings()
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.option(
     "--namespace",
     envvar=f"{ENV}NAMESPACE",
@@ -130,8 +134,10 @@ DEFAULTS = ControllerSettings()
     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
 )
 @storage_options
+@click.pass_context
 @one_line_errors
 def main(
+    ctx: click.Context,
     namespace: str | None,
     kubeconfig: Path | None,
     max_concurrent_reconciles: int,
@@ -150,10 +156,9 @@ def main(
 ) -> None:
     """Reconcile Gatling resources (gatling-operator.tech.zozo.com/v1alpha1) into load test runs.
 
-    The storage options are the controller's own access to the run's storage, used only to read a
-    finished report's statistics for notifications.
+    Without a command it runs the controller. The storage options are the controller's own access
+    to the run's storage, used only to read a finished report's statistics for notifications.
     """
-    setup_logging(log_level)
     settings = ControllerSettings(
         waiter_image=waiter_image,
         transferer_image=transferer_image,
@@ -168,6 +173,10 @@ def main(
         azure_account=report_azure_account,
         notification_template=notification_template.read_text() if notification_template else None,
     )
+    if ctx.invoked_subcommand is not None:
+        ctx.obj = settings  # the images and limits shape what `render` prints
+        return
+    setup_logging(log_level)
     kube = Kube(_api_client(kubeconfig, max_concurrent_reconciles))
     reconciler = Reconciler(kube, settings, settings_from_options(storage))
     controller = Controller(kube, reconciler, settings).start()
@@ -178,6 +187,35 @@ def main(
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     controller.wait()
+
+
+@main.command("render")
+@click.option(
+    "-f",
+    "--filename",
+    "source",
+    envvar=f"{ENV}RENDER_FILENAME",
+    required=True,
+    type=click.File("r", encoding="utf-8"),
+    help="YAML with one or more Gatling resources ('-': standard input); other kinds are skipped.",
+)
+@click.option(
+    "--uid",
+    envvar=f"{ENV}RENDER_UID",
+    default=None,
+    help=f"The resource's uid, to reproduce a real run's storage path (default: its metadata.uid, "
+    f"else {PLACEHOLDER_UID}).",
+)
+@click.pass_obj
+@one_line_errors
+def render(settings: ControllerSettings, source: TextIO, uid: str | None) -> None:
+    """Print, as YAML, every object the controller would create for the resources; no cluster.
+
+    \b
+    Exit codes: 0 printed; 2 not YAML, no Gatling resource, or a spec the controller refuses.
+    """
+    text = source.read()
+    click.echo(render_yaml(gatlings_in(text, source.name, uid), settings), nl=False)
 
 
 def _api_client(kubeconfig: Path | None, workers: int) -> client.ApiClient:
