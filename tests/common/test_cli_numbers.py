@@ -20,6 +20,8 @@ OPTIONS = [
     (waiter, "--settle"),
     (waiter, "--poll-interval"),
     (transferer, "--timeout"),
+    (transferer, "--settle"),
+    (transferer, "--settle-limit"),
     (controller, "--max-job-creation-wait-time"),
     (controller, "--max-job-run-wait-time"),
     (controller, "--requeue-interval"),

@@ -36,6 +36,7 @@ def test_marker_already_present_uploads_at_once(results_dir: Path, bucket: Path)
     assert result.stdout == f"file://{bucket}/run1/pod-0.log\n"
     assert (bucket / "run1" / "pod-0.log").read_bytes() == log.read_bytes()
     assert meta(bucket, "run1/pod-0.log") == {
+        "complete": "true",
         "status": "COMPLETED",
         "fleetversion": version("gatling-fleet"),
         "sourcepath": "basicsimulation-20240527055156696/simulation.log",

@@ -87,6 +87,26 @@ Exit codes:
     "the log.",
 )
 @click.option(
+    "--settle",
+    show_envvar=True,
+    envvar=f"{ENV}SETTLE",
+    type=FiniteFloatRange(min=0),
+    default=1.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Upload a log once unchanged this long and (text logs) ending with a whole line.",
+)
+@click.option(
+    "--settle-limit",
+    show_envvar=True,
+    envvar=f"{ENV}SETTLE_LIMIT",
+    type=FiniteFloatRange(min=0),
+    default=120.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Then upload it as it is, marked complete=false, with a warning saying why.",
+)
+@click.option(
     "--log-level",
     show_envvar=True,
     envvar=f"{ENV}LOG_LEVEL",
@@ -103,6 +123,8 @@ def main(
     timeout: float | None,
     compress: str,
     shard: bool,
+    settle: float,
+    settle_limit: float,
     log_level: str,
     **storage: Any,
 ) -> None:
@@ -121,6 +143,8 @@ def main(
         timeout=timeout,
         compress="gzip" if compress == "gzip" else "none",
         shard=shard,
+        settle=settle,
+        settle_limit=settle_limit,
         storage=settings_from_options(storage),
     )
     run(settings, on_uploaded=lambda uploaded: click.echo(uploaded.url))

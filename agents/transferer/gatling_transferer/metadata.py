@@ -17,6 +17,7 @@ FLEET_VERSION = "fleetversion"  # gatling-fleet version of the transferer that u
 SOURCE_PATH = "sourcepath"  # the log's path below the results dir, percent-encoded
 RAW_BYTES = "rawbytes"  # the log's size before compression
 POD = "pod"  # --name, normally the pod's name
+COMPLETE = "complete"  # "false": still written or cut at its end when uploaded (complete.py)
 
 
 def fleet_version() -> str:
@@ -26,8 +27,11 @@ def fleet_version() -> str:
         return "unknown"
 
 
-def log_metadata(*, status: Status, source_path: str, raw_bytes: int, pod: str) -> dict[str, str]:
+def log_metadata(
+    *, status: Status, source_path: str, raw_bytes: int, pod: str, complete: bool = True
+) -> dict[str, str]:
     return {
+        COMPLETE: "true" if complete else "false",
         STATUS: status,
         FLEET_VERSION: fleet_version(),
         SOURCE_PATH: quote(source_path, safe="/-_.~"),

@@ -26,3 +26,7 @@ class TransfererSettings:
     watch: Literal["auto", "polling"] = "auto"
     poll_interval: float = 1.0  # seconds between checks when polling
     progress_interval: float = 5.0  # seconds between progress lines of one upload
+    # A log is uploaded once unchanged for `settle` s with a whole last line; after `settle_limit`
+    # s as it is, marked complete=false (see complete.py).
+    settle: float = 1.0
+    settle_limit: float = 120.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from gatling_common.storage import Storage, open_storage
 
+from gatling_transferer.complete import wait_until_complete
 from gatling_transferer.compress import gzip_file
 from gatling_transferer.discover import FoundLog, check_name, check_readable, find_logs
 from gatling_transferer.errors import UnreadableLogError
@@ -39,6 +41,7 @@ class Uploaded:
     status: Status
     raw_bytes: int
     sent_bytes: int
+    complete: bool = True  # False: uploaded as it was, still written or cut at its end
 
 
 def run(
@@ -88,13 +91,21 @@ def run(
 def upload_log(
     storage: Storage, found: FoundLog, status: Status, settings: TransfererSettings
 ) -> Uploaded:
-    raw_bytes = found.path.stat().st_size
+    whole = wait_until_complete(found.path, settle=settings.settle, limit=settings.settle_limit)
+    if not whole.complete:
+        log.warning(
+            "%s is %s; uploading it as it is, marked complete=false", found.relative, whole.reason
+        )
     with contextlib.ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="transferer-")))
+        # A log still being written is copied first: the upload and its size check need one
+        # fixed content.
+        source = found.path if whole.complete else _snapshot(found.path, tmp / "snapshot.log")
+        raw_bytes = source.stat().st_size
         if settings.compress == "gzip":
-            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="transferer-")))
             name = f"{found.object_name}.gz"
             started = time.monotonic()
-            compressed = gzip_file(found.path, tmp / name, inner_name=found.object_name)
+            compressed = gzip_file(source, tmp / name, inner_name=found.object_name)
             raw_bytes, send, content_type = compressed.raw_bytes, compressed.path, GZIP_TYPE
             log.info(
                 "compressed %s: %.1f MB -> %.1f MB (%.1fx fewer bytes) in %.1fs",
@@ -105,15 +116,24 @@ def upload_log(
                 time.monotonic() - started,
             )
         else:
-            name, send, content_type = found.object_name, found.path, _log_type(found.path)
+            name, send, content_type = found.object_name, source, _log_type(source)
         metadata = log_metadata(
-            status=status, source_path=found.relative, raw_bytes=raw_bytes, pod=settings.name
+            status=status,
+            source_path=found.relative,
+            raw_bytes=raw_bytes,
+            pod=settings.name,
+            complete=whole.complete,
         )
         sent_bytes = upload_verified(storage, send, name, content_type, metadata, settings)
     if settings.shard:
         upload_shard(storage, found, status, settings)
     url = storage.describe(name)
-    return Uploaded(found.path, name, url, status, raw_bytes, sent_bytes)
+    return Uploaded(found.path, name, url, status, raw_bytes, sent_bytes, whole.complete)
+
+
+def _snapshot(path: Path, to: Path) -> Path:
+    shutil.copyfile(path, to)
+    return to
 
 
 def _log_type(path: Path) -> str:
