@@ -39,6 +39,7 @@ from gatling_common.results.binary_reader import (
 from gatling_common.results.columnar import U8
 from gatling_common.results.records import FileStrings, RecordBatch, RunInfo, SkipCounter
 from gatling_common.results.text_reader import PAD, TextDecoder, read_preamble
+from gatling_common.results.window import RunWindow
 
 # Small enough that each chunk's buffers are reused from the heap rather than mapped afresh
 # (fresh pages cost more than the decoding), large enough that per-batch overhead is small.
@@ -118,7 +119,9 @@ class LogReader:
         return min(max(self._batch_records * per_record, 1 << 16), 64 << 20)
 
     def __iter__(self) -> Iterator[RecordBatch]:
-        batches = self._binary_batches() if self._binary else self._text_batches()
+        decoded = self._binary_batches() if self._binary else self._text_batches()
+        window = RunWindow(self.skipped)
+        batches = (window.apply(b) for b in decoded)
         if not self._prefetch:
             yield from batches
             return
