@@ -29,8 +29,10 @@ def canonical(batches: Iterable[RecordBatch], strings: FileStrings) -> Records:
     return out
 
 
-def read_records(path: Path, batch_records: int = 1 << 19) -> tuple[Records, SkipCounter]:
-    with open_log(path, batch_records=batch_records) as reader:
+def read_records(
+    path: Path, batch_records: int = 1 << 19, *, accept_damaged: bool = False
+) -> tuple[Records, SkipCounter]:
+    with open_log(path, batch_records=batch_records, accept_damaged=accept_damaged) as reader:
         batches = list(reader)
         return canonical(batches, reader.strings), reader.skipped
 

@@ -1,4 +1,6 @@
-"""Lenient and honest reading: bad records are skipped and counted by reason, never fatal."""
+"""Lenient and honest reading: bad records are skipped and counted by reason; damage that loses
+everything after it (a corrupt gzip stream, an unframeable binary record) is an error unless
+damaged input is accepted."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from gatling_common.errors import InputError
-from gatling_common.results.reader import open_log
+from gatling_common.results.reader import DamagedLogError, open_log
 
 from tests.results.read_helpers import counts, read_records
 
@@ -109,11 +111,44 @@ def test_gzip_of_a_non_gatling_file_is_refused_too(tmp_path: Path) -> None:
         open_log(path)
 
 
-def test_a_cut_gzip_stream_keeps_what_was_readable(tmp_path: Path) -> None:
+def test_a_cut_gzip_stream_is_an_error_or_keeps_what_was_readable(tmp_path: Path) -> None:
     packed = gzip.compress((GOOD * 200).encode())
-    records, skipped = read_records(write(tmp_path, packed[: len(packed) - 20], "s.log.gz"))
+    path = write(tmp_path, packed[: len(packed) - 20], "s.log.gz")
+    with pytest.raises(DamagedLogError, match=r": truncated gzip stream \(Compressed file ended"):
+        read_records(path)
+    records, skipped = read_records(path, accept_damaged=True)
     assert skipped.counts["truncated gzip stream"] == 1
     assert 0 < len(records["REQUEST"]) <= 400
+
+
+def _flip(data: bytes, at: int, n: int = 4) -> bytes:
+    damaged = bytearray(data)
+    for i in range(at, at + n):
+        damaged[i] ^= 0xFF
+    return bytes(damaged)
+
+
+@pytest.mark.parametrize("where", ["middle", "crc"])
+def test_a_corrupt_gzip_stream_is_an_error(tmp_path: Path, where: str) -> None:
+    packed = gzip.compress((GOOD * 200).encode())
+    at = len(packed) // 2 if where == "middle" else len(packed) - 8  # the trailer's CRC32
+    path = write(tmp_path, _flip(packed, at), "s.log.gz")
+    with pytest.raises(DamagedLogError) as err:
+        read_records(path)
+    assert re.fullmatch(
+        rf"{re.escape(str(path))}: (corrupt|truncated) gzip stream \(.+\); its records cannot be "
+        r"trusted "
+        r"\(accept damaged input to keep those read before the damage\)",
+        str(err.value),
+    )
+
+
+def test_a_corrupt_gzip_stream_accepted_is_counted(tmp_path: Path) -> None:
+    packed = gzip.compress((GOOD * 200).encode())
+    path = write(tmp_path, _flip(packed, len(packed) - 8), "s.log.gz")
+    records, skipped = read_records(path, accept_damaged=True)
+    assert dict(skipped.counts) == {"corrupt gzip stream": 1}
+    assert len(records["REQUEST"]) == 400  # the CRC was hit: every record had been read
 
 
 def _binary(*records: bytes) -> bytes:
@@ -151,12 +186,21 @@ def test_binary_end_before_start_unknown_type_and_bad_reference(tmp_path: Path) 
         b"\x09garbage",  # unknown type: the rest cannot be framed
         _user(False, 80),
     )
-    records, skipped = read_records(write(tmp_path, data))
+    path = write(tmp_path, data)
+    records, skipped = read_records(path, accept_damaged=True)
     assert dict(skipped.counts) == {
         "end before start": 1,
         "bad string reference": 1,
         "unknown record type": 1,
     }
+    garbage_at = len(data) - len(b"\x09garbage") - len(_user(False, 80))
+    with pytest.raises(DamagedLogError) as err:
+        read_records(path)
+    assert str(err.value) == (
+        f"{path}: unknown record type at byte {garbage_at}: the rest of the file cannot be "
+        "decoded (binary records carry no length); accept damaged input to keep the records "
+        "before it"
+    )
     start = 1_700_000_000_000
     assert records["REQUEST"] == [
         ("\x1fHome", start + 10, start + 20, True, None),

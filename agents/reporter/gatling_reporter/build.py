@@ -35,6 +35,7 @@ class BuildSettings:
     output: Path
     stats: StatsSettings = field(default_factory=StatsSettings)
     allow_mixed: bool = False
+    accept_damaged: bool = False  # keep what precedes a corrupt/cut stream, counted as skipped
 
 
 @dataclass
@@ -105,7 +106,9 @@ def _label_shard_inputs(part: RunStats, path: Path, status: str | None) -> None:
             info.status = status
 
 
-def collect(files: list[Path], statuses: Mapping[str, str] | None = None) -> RunStats:
+def collect(
+    files: list[Path], statuses: Mapping[str, str] | None = None, *, accept_damaged: bool = False
+) -> RunStats:
     parts = []
     for path in files:
         if path.name.endswith(SHARD_SUFFIX):
@@ -114,7 +117,7 @@ def collect(files: list[Path], statuses: Mapping[str, str] | None = None) -> Run
             parts.append(part)
         else:
             status = (statuses or {}).get(pod_of(path)[1], "UNKNOWN")
-            parts.append(stats_of_log(path, status=status))
+            parts.append(stats_of_log(path, status=status, accept_damaged=accept_damaged))
     return merge_all(parts)
 
 
@@ -127,7 +130,7 @@ def build(settings: BuildSettings, statuses: Mapping[str, str] | None = None) ->
     """Read, merge and write the JSON outputs; `statuses` maps a pod name to COMPLETED/FAILED."""
     files = choose(discover(settings.inputs))
     log.info("merging %d input(s)", len(files))
-    stats = collect(files, statuses)
+    stats = collect(files, statuses, accept_damaged=settings.accept_damaged)
     _check_classes(stats, settings.allow_mixed)
     if stats.start is None:
         raise InputError(

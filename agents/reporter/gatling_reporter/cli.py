@@ -31,8 +31,9 @@ Writes DIR/js/stats.json and DIR/js/global_stats.json (Gatling's schema), DIR/su
 and the HTML report (DIR/index.html and its assets; it opens offline).
 Shards (*.stats) are used when every pod has one, the raw logs otherwise.
 Exit codes: 0 built; 2 bad input (not a Gatling log, Gatling 2.x, unknown shard version,
-mixed simulation classes without --allow-mixed, no input, a malformed threshold or one naming
-an unknown request); 3 built, but a threshold failed.
+mixed simulation classes without --allow-mixed, a corrupt or cut .gz or an unframeable binary
+record without --accept-damaged, no input, a malformed threshold or one naming an unknown
+request); 3 built, but a threshold failed.
 """
 
 
@@ -93,6 +94,13 @@ def main(log_level: str) -> None:
     is_flag=True,
     help="Merge logs of different simulation classes.",
 )
+@click.option(
+    "--accept-damaged",
+    envvar=f"{ENV}ACCEPT_DAMAGED",
+    is_flag=True,
+    help="Report a log with a corrupt or cut gzip stream, or a binary record that cannot be "
+    "framed, from the records before the damage (counted under Skipped records).",
+)
 @threshold_options
 @one_line_errors
 def build_command(
@@ -102,6 +110,7 @@ def build_command(
     higher_bound: int,
     percentiles: tuple[float, ...],
     allow_mixed: bool,
+    accept_damaged: bool,
     assertions: tuple[str, ...],
     assertion_files: tuple[Path, ...],
     junit: Path | None,
@@ -117,6 +126,7 @@ def build_command(
         output=output,
         stats=StatsSettings(lower_bound, higher_bound, percentiles),
         allow_mixed=allow_mixed,
+        accept_damaged=accept_damaged,
     )
     result = build(settings)
     verdicts = finish_report(
@@ -138,7 +148,9 @@ the retries); 2 bad input (no logs under SOURCE, a malformed threshold, ...); 3 
 threshold failed.
 """
 # The statistics options are `build`'s own (same names and env vars), shared, not redefined.
-_SHARED_BUILD_OPTIONS = ("lower_bound", "higher_bound", "percentiles", "allow_mixed")
+_SHARED_BUILD_OPTIONS = (
+    "lower_bound", "higher_bound", "percentiles", "allow_mixed", "accept_damaged",
+)  # fmt: skip
 
 
 @main.command("report", epilog=REPORT_EPILOG)
@@ -184,6 +196,7 @@ def report_command(
     higher_bound: int,
     percentiles: tuple[float, ...],
     allow_mixed: bool,
+    accept_damaged: bool,
     assertions: tuple[str, ...],
     assertion_files: tuple[Path, ...],
     junit: Path | None,
@@ -206,6 +219,7 @@ def report_command(
             output=Path(tmp, "report"),
             stats=StatsSettings(lower_bound, higher_bound, percentiles),
             allow_mixed=allow_mixed,
+            accept_damaged=accept_damaged,
         )
         result = build(settings, statuses=pod_statuses(fetched))
         name_inputs_by_source(result.stats, result.summary, Path(tmp, "inputs"), source_store)

@@ -181,6 +181,7 @@ class BinaryDecoder:
             [strings.scenarios.intern(s) for s in info.scenarios] or [0], np.int64
         )
         self.stopped = False
+        self.stop_reason, self.stop_pos = "", 0
         self.compiled = binary_kernel.AVAILABLE  # False: the regular expression scan
         self._window = 1 << 16  # bytes scanned per regex pass; adapts to new-string density
         self._key_ids: dict[tuple[int, ...], int] = {}
@@ -243,6 +244,7 @@ class BinaryDecoder:
         except Unreadable as bad:
             self.skipped.add(str(bad))
             self.stopped = True
+            self.stop_reason, self.stop_pos = str(bad), pos  # pos: in this buffer
             return len(buf), True
 
     def _slow(self, buf: bytes, pos: int, slow: _Slow) -> int:

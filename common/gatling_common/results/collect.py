@@ -9,12 +9,12 @@ from gatling_common.results.reader import open_log
 from gatling_common.results.stats import InputInfo, RunStats, merge_all
 
 
-def stats_of_log(path: Path, *, status: str = "UNKNOWN") -> RunStats:
+def stats_of_log(path: Path, *, status: str = "UNKNOWN", accept_damaged: bool = False) -> RunStats:
     """The statistics of one log (text or binary, plain or .gz), as one input."""
     stats = RunStats()
     info = InputInfo(str(path), status=status)
     index = stats.add_input(info)
-    with open_log(Path(path)) as reader:
+    with open_log(Path(path), accept_damaged=accept_damaged) as reader:
         folder = stats.folder(reader.strings, index)
         for batch in reader:
             folder.fold(batch)

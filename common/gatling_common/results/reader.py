@@ -49,13 +49,23 @@ HEAD_BYTES = 1 << 20
 GZIP_MAGIC = b"\x1f\x8b"
 
 
+class DamagedLogError(InputError):
+    """The file is corrupt past one record: what follows cannot be framed or trusted."""
+
+
 class LogReader:
     """One simulation.log, read once in batches. Use `open_log`."""
 
     def __init__(
-        self, path: Path, *, batch_records: int = DEFAULT_BATCH_RECORDS, prefetch: bool = True
+        self,
+        path: Path,
+        *,
+        batch_records: int = DEFAULT_BATCH_RECORDS,
+        prefetch: bool = True,
+        accept_damaged: bool = False,
     ) -> None:
         self.path = path
+        self._accept_damaged = accept_damaged
         self._prefetch = prefetch
         self._worker: _Prefetch | None = None
         self.info = RunInfo()
@@ -87,8 +97,11 @@ class LogReader:
         while wanted > 0 and not self._eof:
             try:  # read1: a cut gzip stream raises after giving what it could decompress
                 data = cast(io.BufferedIOBase, self._stream).read1(wanted)
-            except (EOFError, gzip.BadGzipFile, zlib.error):
-                self.skipped.add("truncated gzip stream")
+            except EOFError as exc:
+                self._damaged_gzip("truncated", exc)
+                data = b""
+            except (gzip.BadGzipFile, zlib.error) as exc:
+                self._damaged_gzip("corrupt", exc)
                 data = b""
             if not data:
                 self._eof = True
@@ -194,25 +207,48 @@ class LogReader:
         while got < len(target) and not self._eof:
             try:  # readinto1: a cut gzip stream raises after giving what it could decompress
                 n = cast(io.BufferedIOBase, self._stream).readinto1(target[got:])
-            except (EOFError, gzip.BadGzipFile, zlib.error):
-                self.skipped.add("truncated gzip stream")
+            except EOFError as exc:
+                self._damaged_gzip("truncated", exc)
+                n = 0
+            except (gzip.BadGzipFile, zlib.error) as exc:
+                self._damaged_gzip("corrupt", exc)
                 n = 0
             if not n:
                 self._eof = True
             got += n
         return got
 
+    def _damaged_gzip(self, kind: str, exc: Exception) -> None:
+        """A gzip stream without its proper end (cut, or a flipped bit that ends the deflate data
+        early; the two look alike) or with a CRC or deflate error: what was decompressed before
+        may already be garbage (invented request names), so it is an error unless damaged
+        input is accepted. Our transferer compresses only whole logs: a cut .gz lost data."""
+        if not self._accept_damaged:
+            raise DamagedLogError(
+                f"{self.path}: {kind} gzip stream ({exc}); its records cannot be trusted "
+                "(accept damaged input to keep those read before the damage)"
+            ) from None
+        self.skipped.add(f"{kind} gzip stream")
+
     def _binary_batches(self) -> Iterator[RecordBatch]:
         decoder = BinaryDecoder(self.strings, self.skipped, self.info)
         buf, pos, self._head = self._head, self.first_record_offset, b""
+        base = 0  # file offset (after decompression) of buf[0]
         stuck = False  # the last decode made no progress: a record longer than the buffer
         while not decoder.stopped:
             if not self._eof and (stuck or len(buf) - pos < self._chunk_bytes):
+                base += pos
                 buf = buf[pos:] + self._read(self._chunk_bytes)
                 pos = 0
             before = pos
             batch, pos = decoder.decode(buf, pos, eof=self._eof)
             stuck = pos == before
+            if decoder.stopped and not self._accept_damaged:
+                raise DamagedLogError(
+                    f"{self.path}: {decoder.stop_reason} at byte {base + decoder.stop_pos}: the "
+                    "rest of the file cannot be decoded (binary records carry no length); accept "
+                    "damaged input to keep the records before it"
+                )
             yield batch
             if self._eof and (pos >= len(buf) or pos == before):
                 return
@@ -236,15 +272,25 @@ class LogReader:
 
 
 def open_log(
-    path: Path, *, batch_records: int = DEFAULT_BATCH_RECORDS, prefetch: bool = True
+    path: Path,
+    *,
+    batch_records: int = DEFAULT_BATCH_RECORDS,
+    prefetch: bool = True,
+    accept_damaged: bool = False,
 ) -> LogReader:
     """Open a simulation.log; its RunInfo is read now (InputError if it is no Gatling 3 log).
 
     With `prefetch` (the default), one background thread reads and decodes the next batch while
     the caller folds the current one (numpy releases the GIL, so both cores work). Only that
     thread touches the file, `strings` and `skipped`; `skipped` is final once iteration ends.
+
+    A corrupt gzip stream, or a binary record that cannot be framed (all later ones are lost),
+    raises DamagedLogError unless `accept_damaged`: then what was read before is kept and the
+    damage counted in `skipped`. Single bad records are always skipped and counted.
     """
-    return LogReader(path, batch_records=batch_records, prefetch=prefetch)
+    return LogReader(
+        path, batch_records=batch_records, prefetch=prefetch, accept_damaged=accept_damaged
+    )
 
 
 class _Failed:
