@@ -140,7 +140,36 @@ class S3Storage(RemoteStorage):
                 )
                 return self._verify(name, key, size, expected)
 
-            return self._retry(f"upload {self.describe(name)}", name, put_and_verify)
+            if part is None:  # a single PUT leaves nothing behind
+                return self._retry(f"upload {self.describe(name)}", name, put_and_verify)
+            try:
+                return self._retry(f"upload {self.describe(name)}", name, put_and_verify)
+            finally:
+                self._abort_leftovers(key, name)
+
+    def _abort_leftovers(self, key: str, name: str) -> None:
+        """Abort the multipart uploads of exactly `key` that are still open.
+
+        s3transfer aborts a failed multipart upload itself, but when that abort fails too
+        (the same outage) the parts stay, billed and invisible to listings, after our retry
+        succeeded. Every upload of `key` is ours: each pod writes its own objects, and two
+        writers of one key would already overwrite each other. (Not filtered by "Initiated":
+        S3-compatible stores do not all report it truthfully.) Best effort: logged, not raised.
+        """
+        try:
+            listed = self._client.list_multipart_uploads(Bucket=self.bucket, Prefix=key)
+            for upload in listed.get("Uploads", []):
+                if upload["Key"] == key:
+                    self._client.abort_multipart_upload(
+                        Bucket=self.bucket, Key=key, UploadId=upload["UploadId"]
+                    )
+                    log.info("aborted an interrupted multipart upload of %s", self.describe(name))
+        except (ClientError, BotoCoreError) as exc:
+            log.warning(
+                "could not clean up interrupted multipart uploads of %s: %s",
+                self.describe(name),
+                _reason(exc),
+            )
 
     def _part_size(self, size: int) -> int | None:
         """The part size s3transfer will use, or None for a single PUT."""
