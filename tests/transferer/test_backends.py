@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gzip
+import os
 import subprocess
 from pathlib import Path
 
 import pytest
 from gatling_common.storage import open_storage
+from gatling_transferer.errors import DestinationError
 from gatling_transferer.settings import TransfererSettings
 from gatling_transferer.transfer import run
 
@@ -103,33 +105,95 @@ def test_cli_on_s3_with_endpoint_option(
     assert store.head("pod-2.log").size == log.stat().st_size
 
 
-def test_cli_on_a_missing_bucket_ends_with_one_line(s3_server: str, results_dir: Path) -> None:
-    write_log(results_dir)
-    (results_dir / "COMPLETED").touch()
-    result = subprocess.run(
+def _missing_bucket_run(
+    s3_server: str, results_dir: Path, *extra: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [
             str(TRANSFERER),
-            "--results-dir",
-            str(results_dir),
-            "--destination",
-            "s3://no-such-bucket-4711/run",
-            "--name",
-            "pod-3",
-            "--endpoint-url",
-            s3_server,
-            "--storage-attempts",
-            "2",
+            "--results-dir", str(results_dir),
+            "--destination", "s3://no-such-bucket-4711/run",
+            "--name", "pod-3",
+            "--endpoint-url", s3_server,
+            "--storage-attempts", "2",
+            "--timeout", "30",
+            *extra,
         ],
         capture_output=True,
         text=True,
         check=False,
+        timeout=120,
+    )  # fmt: skip
+
+
+def test_a_missing_bucket_fails_before_the_run_ends(s3_server: str, results_dir: Path) -> None:
+    write_log(results_dir)  # no marker: the run is still going; we must not wait for it
+    result = _missing_bucket_run(s3_server, results_dir)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.splitlines()[-1] == (
+        "error: bucket 'no-such-bucket-4711' does not exist (s3://no-such-bucket-4711/run) "
+        "(checked before the run; --no-check-destination skips this)"
     )
+    assert "waiting for COMPLETED" not in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_without_the_check_a_missing_bucket_ends_with_one_line(
+    s3_server: str, results_dir: Path
+) -> None:
+    write_log(results_dir)
+    (results_dir / "COMPLETED").touch()
+    result = _missing_bucket_run(s3_server, results_dir, "--no-check-destination")
     assert result.returncode == 1
     assert result.stdout == ""
     last = result.stderr.strip().splitlines()[-1]
     # The wording is the storage layer's; the transferer's part is one line naming bucket and key.
     assert last.startswith("error: ")
-    assert "no-such-bucket-4711" in last
     assert "s3://no-such-bucket-4711/run/pod-3.log" in last
     assert [line for line in result.stderr.splitlines() if line.startswith("error:")] == [last]
     assert "Traceback" not in result.stderr
+
+
+def test_a_destination_folder_that_cannot_be_written_fails_at_once(
+    results_dir: Path, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    settings = TransfererSettings(destination=f"file://{blocker}/run", name="pod-0",
+                                  results_dir=results_dir, timeout=30)  # fmt: skip
+    with pytest.raises(DestinationError) as err:
+        run(settings)
+    assert str(err.value) == (
+        f"cannot write file://{blocker}/run: {blocker} is not a writable folder "
+        "(checked before the run; --no-check-destination skips this)"
+    )
+
+
+def test_refused_credentials_fail_before_the_run_ends(
+    s3_auth_server: str, results_dir: Path, tmp_path: Path
+) -> None:
+    write_log(results_dir)  # no marker yet
+    env = {
+        "AWS_ACCESS_KEY_ID": "AKIAWRONGWRONGWRONG1",
+        "AWS_SECRET_ACCESS_KEY": "not-the-secret-0123456789",
+    }
+    result = subprocess.run(
+        [
+            str(TRANSFERER),
+            "--results-dir", str(results_dir),
+            "--destination", "s3://reports-bucket/run1",
+            "--name", "pod-0",
+            "--endpoint-url", s3_auth_server,
+            "--timeout", "30",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env={**os.environ, **env},
+    )  # fmt: skip
+    assert (result.returncode, result.stdout) == (2, "")
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith("error: access to bucket 'reports-bucket' denied (InvalidAccessKeyId")
+    assert last.endswith("(checked before the run; --no-check-destination skips this)")
+    assert "not-the-secret" not in result.stderr

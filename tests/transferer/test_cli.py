@@ -315,6 +315,7 @@ def test_upload_failure_ends_non_zero_with_one_line(results_dir: Path, tmp_path:
         f"file://{blocker}/run",
         "--name",
         "pod-x",
+        "--no-check-destination",  # else refused at start (test_backends.py)
     )
     assert result.exit_code == 1
     assert result.stdout == ""

@@ -23,7 +23,7 @@ Exit codes:
      (the log is kept, marked status=FAILED; the runner container
      carries Gatling's own exit code, so the pod fails anyway)
   1  an upload failed after retries (the object is not reported done)
-  2  a bad option or destination
+  2  a bad option or destination (a missing bucket or refused credentials: at start)
   3  no COMPLETED or FAILED marker within --timeout
   4  no simulation.log below the results dir
   5  a simulation.log cannot be read (the readable ones are uploaded)
@@ -87,6 +87,15 @@ Exit codes:
     "the log.",
 )
 @click.option(
+    "--check-destination/--no-check-destination",
+    show_envvar=True,
+    envvar=f"{ENV}CHECK_DESTINATION",
+    default=True,
+    show_default=True,
+    help="List the destination once at start, so that a missing bucket or refused credentials "
+    "fail before the load test rather than after it (skip for write-only credentials).",
+)
+@click.option(
     "--settle",
     show_envvar=True,
     envvar=f"{ENV}SETTLE",
@@ -123,6 +132,7 @@ def main(
     timeout: float | None,
     compress: str,
     shard: bool,
+    check_destination: bool,
     settle: float,
     settle_limit: float,
     log_level: str,
@@ -143,6 +153,7 @@ def main(
         timeout=timeout,
         compress="gzip" if compress == "gzip" else "none",
         shard=shard,
+        check_destination=check_destination,
         settle=settle,
         settle_limit=settle_limit,
         storage=settings_from_options(storage),

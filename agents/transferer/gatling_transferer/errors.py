@@ -21,3 +21,7 @@ class UnreadableLogError(InputError):
     """A simulation.log exists but cannot be read (a directory, a broken link, no permission)."""
 
     exit_code = 5
+
+
+class DestinationError(InputError):
+    """The destination refused us before the run ended: missing bucket, refused credentials."""

@@ -28,5 +28,6 @@ class TransfererSettings:
     progress_interval: float = 5.0  # seconds between progress lines of one upload
     # A log is uploaded once unchanged for `settle` s with a whole last line; after `settle_limit`
     # s as it is, marked complete=false (see complete.py).
+    check_destination: bool = True  # list it once at start: a missing bucket fails at once
     settle: float = 1.0
     settle_limit: float = 120.0

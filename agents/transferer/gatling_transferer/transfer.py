@@ -11,12 +11,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from gatling_common.storage import Storage, open_storage
+from gatling_common.storage import (
+    PermanentStorageError,
+    RetryableStorageError,
+    Storage,
+    open_storage,
+)
 
 from gatling_transferer.complete import wait_until_complete
 from gatling_transferer.compress import gzip_file
 from gatling_transferer.discover import FoundLog, check_name, check_readable, find_logs
-from gatling_transferer.errors import UnreadableLogError
+from gatling_transferer.errors import DestinationError, UnreadableLogError
 from gatling_transferer.marker import Status, wait_for_marker
 from gatling_transferer.metadata import log_metadata
 from gatling_transferer.settings import TransfererSettings
@@ -52,8 +57,11 @@ def run(
     `on_uploaded` hears of each verified object at once, also when a later log then fails.
     """
     name = check_name(settings.name)
-    # Open first: a malformed destination fails now, not after the whole load test.
+    # Open and check first: a malformed destination, a missing bucket or refused credentials
+    # fail now, not after the whole load test.
     storage = open_storage(settings.destination, settings.storage)
+    if settings.check_destination:
+        check_destination(storage)
     status = wait_for_marker(
         settings.results_dir,
         timeout=settings.timeout,
@@ -86,6 +94,18 @@ def run(
     if status == "FAILED":
         log.warning("the run FAILED; its log is uploaded and marked status=FAILED")
     return uploaded
+
+
+def check_destination(storage: Storage) -> None:
+    """A permanent refusal is fatal now; an unreachable store may be back when the run ends."""
+    try:
+        storage.check_access()
+    except RetryableStorageError as exc:
+        log.warning("cannot check %s now (%s); will upload after the run", storage.describe(), exc)
+    except PermanentStorageError as exc:
+        raise DestinationError(
+            f"{exc} (checked before the run; --no-check-destination skips this)"
+        ) from exc
 
 
 def upload_log(

@@ -149,6 +149,12 @@ class Storage(abc.ABC):
     def head(self, name: str) -> ObjectInfo:
         """Size and metadata of one object; `NotFoundError` when it is missing."""
 
+    def check_access(self) -> None:
+        """Fail now when the bucket is missing or the credentials are refused: a listing of the
+        location's first page (an upload needs the same bucket and credentials)."""
+        for _ in self.list():
+            break
+
     def exists(self, name: str) -> bool:
         """Whether the object exists; a missing bucket raises `BucketNotFoundError`."""
         try:

@@ -100,6 +100,16 @@ class LocalStorage(Storage):
     def public_url(self, name: str) -> str:
         return self._path(name).as_uri()
 
+    def check_access(self) -> None:
+        """The folder, or the nearest existing parent it would be made in, must be writable."""
+        existing = self.root
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+            raise PermanentStorageError(
+                f"cannot write {self.describe()}: {existing} is not a writable folder"
+            )
+
     @staticmethod
     def _metadata(target: Path) -> dict[str, str]:
         meta_path = target.with_name(target.name + META_SUFFIX)
