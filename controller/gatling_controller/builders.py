@@ -21,11 +21,20 @@ POD_INFO_DIR = "/etc/pod-info"
 GATLING_CONF_DIR = "/opt/gatling/conf"
 RESULTS_VOLUME = "results-data-volume"
 LOCAL_STORAGE_VOLUME = "local-storage"
-GO_AZURE_ENV = {
-    "AZUREBLOB_ACCOUNT": "AZURE_STORAGE_ACCOUNT",
-    "AZUREBLOB_KEY": "AZURE_STORAGE_KEY",
-    "AZUREBLOB_SAS_URL": "AZURE_STORAGE_ACCOUNT_URL",  # a SAS URL is an account URL with a token
-}
+# The Go operator's storage variables (rclone's, and the AWS aliases its user guide lists) under
+# the names our storage layer and the SDKs read, in priority order: a name the user set
+# themselves wins, then the first alias found here.
+GO_STORAGE_ENV = (
+    ("AZUREBLOB_ACCOUNT", "AZURE_STORAGE_ACCOUNT"),
+    ("AZUREBLOB_KEY", "AZURE_STORAGE_KEY"),
+    ("AZUREBLOB_SAS_URL", "AZURE_STORAGE_ACCOUNT_URL"),  # a SAS URL is an account URL + token
+    ("AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID"),
+    ("RCLONE_S3_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"),
+    ("AWS_SECRET_KEY", "AWS_SECRET_ACCESS_KEY"),
+    ("RCLONE_S3_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"),
+    ("RCLONE_S3_ENDPOINT", "AWS_ENDPOINT_URL"),
+    ("RCLONE_S3_REGION", "AWS_REGION"),
+)
 
 
 @dataclass(frozen=True)
@@ -49,9 +58,12 @@ def run_storage(gatling: Gatling, settings: ControllerSettings) -> RunStorage | 
         return None
     tail = f"{gatling.name}/{run_id(gatling)}"
     if st.provider in ("aws", "s3"):
-        return RunStorage(
-            f"s3://{st.bucket}/{tail}", f"https://{st.bucket}.{settings.s3_host}/{tail}/index.html"
-        )
+        endpoint = _s3_endpoint(st.env)
+        if endpoint:  # an S3-compatible store: path style works on every one of them
+            page = f"{endpoint}/{st.bucket}/{tail}/index.html"
+        else:
+            page = f"https://{st.bucket}.{settings.s3_host}/{tail}/index.html"
+        return RunStorage(f"s3://{st.bucket}/{tail}", page)
     if st.provider == "gcp":
         return RunStorage(
             f"gs://{st.bucket}/{tail}",
@@ -328,13 +340,14 @@ def _storage_env(gatling: Gatling) -> list[Json]:
     if st is None:
         return []
     env = list(st.env)
-    names = {item.get("name") for item in env}
-    for item in st.env:  # the Go operator's rclone variables, under our storage layer's names
-        ours = GO_AZURE_ENV.get(str(item.get("name")))
-        if ours and ours not in names:
-            env.append({**item, "name": ours})
+    given = {str(item.get("name")): item for item in env}
+    names = set(given)
+    for go_name, ours in GO_STORAGE_ENV:
+        if go_name in given and ours not in names:
+            env.append({**given[go_name], "name": ours})  # valueFrom (a Secret) is kept as is
+            names.add(ours)
     if st.region:
-        env += [_env("AWS_REGION", st.region), _env("AWS_DEFAULT_REGION", st.region)]
+        env += [_env(n, st.region) for n in ("AWS_REGION", "AWS_DEFAULT_REGION") if n not in names]
     return env
 
 
@@ -357,6 +370,12 @@ def _env(name: str, value: str) -> Json:
 
 def _field_env(name: str, field_path: str) -> Json:
     return {"name": name, "valueFrom": {"fieldRef": {"fieldPath": field_path}}}
+
+
+def _s3_endpoint(env: list[Json]) -> str:
+    """The S3-compatible endpoint the pods will use (ours, else the Go operator's rclone one)."""
+    endpoint = _env_value(env, "AWS_ENDPOINT_URL") or _env_value(env, "RCLONE_S3_ENDPOINT")
+    return endpoint.strip().rstrip("/")
 
 
 def _env_value(env: list[Json], name: str) -> str:

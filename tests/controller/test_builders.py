@@ -103,6 +103,55 @@ def test_storage_urls_follow_the_go_operator_per_provider() -> None:
     )
 
 
+GO_S3_ENV = [  # the Go user guide's S3-compatible example
+    {"name": "RCLONE_S3_PROVIDER", "value": "Other"},
+    {"name": "RCLONE_S3_ACCESS_KEY_ID",
+     "valueFrom": {"secretKeyRef": {"name": "s3-keys", "key": "S3_ACCESS_KEY"}}},
+    {"name": "RCLONE_S3_SECRET_ACCESS_KEY",
+     "valueFrom": {"secretKeyRef": {"name": "s3-keys", "key": "S3_SECRET_ACCESS"}}},
+    {"name": "RCLONE_S3_ENDPOINT", "value": "https://s3.de.io.cloud.ovh.net/"},
+    {"name": "RCLONE_S3_REGION", "value": "de"},
+]  # fmt: skip
+
+
+def test_go_s3_compatible_storage_reaches_the_pods_and_the_report_url() -> None:
+    raw = cr(MINIMAL, generateReport=True)
+    raw["spec"]["cloudStorageSpec"] = {
+        "provider": "aws", "bucket": "gatling-operator-reports", "region": "de", "env": GO_S3_ENV,
+    }  # fmt: skip
+    gatling = parse_gatling(raw)
+    storage = run_storage(gatling, SETTINGS)
+    assert storage is not None
+    assert storage.report_url == (
+        "https://s3.de.io.cloud.ovh.net/gatling-operator-reports/minimal/0be90edbae5f/index.html"
+    )
+    for job in (build_runner_job(gatling, SETTINGS), build_reporter_job(gatling, SETTINGS)):
+        for container in job["spec"]["template"]["spec"]["containers"]:
+            if container["name"] == "gatling-runner":
+                continue
+            env = container["env"]
+            by_name = {e["name"]: e for e in env}
+            assert len(by_name) == len(env), "no variable twice"
+            assert by_name["AWS_ACCESS_KEY_ID"]["valueFrom"] == GO_S3_ENV[1]["valueFrom"]
+            assert by_name["AWS_SECRET_ACCESS_KEY"]["valueFrom"] == GO_S3_ENV[2]["valueFrom"]
+            assert by_name["AWS_ENDPOINT_URL"]["value"] == "https://s3.de.io.cloud.ovh.net/"
+            assert by_name["AWS_REGION"]["value"] == "de"
+
+
+def test_a_users_own_aws_variables_win_over_the_go_aliases() -> None:
+    raw = cr(MINIMAL, generateReport=True)
+    env = [
+        {"name": "AWS_ACCESS_KEY_ID", "value": "mine"},
+        {"name": "AWS_ACCESS_KEY", "value": "go"},
+    ]
+    raw["spec"]["cloudStorageSpec"] = {"provider": "aws", "bucket": "b", "env": env}
+    container = build_reporter_job(parse_gatling(raw), SETTINGS)["spec"]["template"]["spec"][
+        "containers"
+    ][0]
+    keys = [e.get("value") for e in container["env"] if e["name"] == "AWS_ACCESS_KEY_ID"]
+    assert keys == ["mine"]
+
+
 HOSTILE = ["x; rm -rf /", "$(id)", "`id`", "a'b\"c", "line1\nline2", "${HOME}", "-rf"]
 
 

@@ -21,7 +21,10 @@ def _cmd(destination: str, **storage: Any) -> None:
 
 
 _ENV_VARS = [
-    str(param.envvar) for param in _cmd.params if isinstance(param, click.Option) and param.envvar
+    var
+    for param in _cmd.params
+    if isinstance(param, click.Option) and param.envvar
+    for var in ([param.envvar] if isinstance(param.envvar, str) else param.envvar)
 ]
 
 
@@ -88,10 +91,59 @@ def test_help_lists_options_with_their_env_vars() -> None:
         assert text in result.output
     for var in _ENV_VARS:
         assert var in result.output  # each option names its environment variable
-    assert len(_ENV_VARS) == len([p for p in _cmd.params if p.name != "destination"])
+    assert all(p.envvar for p in _cmd.params if p.name not in ("destination", "help"))
 
 
 def test_bad_value_is_a_usage_error() -> None:
     result = CliRunner().invoke(_cmd, ["--storage-attempts", "0"])
     assert result.exit_code == 2
     assert "--storage-attempts" in result.output
+
+
+def _settings_value(env: dict[str, str]) -> StorageSettings:
+    clean: dict[str, str | None] = dict.fromkeys(_ENV_VARS)
+    seen: list[StorageSettings] = []
+
+    @click.command()
+    @storage_options
+    def grab(**storage: object) -> None:
+        seen.append(settings_from_options(storage))  # type: ignore[arg-type]
+
+    result = CliRunner().invoke(grab, [], env={**clean, **env}, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return seen[0]
+
+
+def test_the_go_operators_s3_variables_are_read() -> None:
+    # As the Go operator's user guide writes an S3-compatible store (rclone's variables).
+    got = _settings_value(
+        {
+            "RCLONE_S3_PROVIDER": "Other",
+            "RCLONE_S3_ACCESS_KEY_ID": "go-key",
+            "RCLONE_S3_SECRET_ACCESS_KEY": "go-secret",
+            "RCLONE_S3_ENDPOINT": "https://s3.de.io.cloud.ovh.net",
+            "RCLONE_S3_REGION": "de",
+        }
+    )
+    assert (got.endpoint_url, got.region) == ("https://s3.de.io.cloud.ovh.net", "de")
+    assert (got.s3_access_key_id, got.s3_secret_access_key) == ("go-key", "go-secret")
+    assert "go-secret" not in repr(got)
+
+
+def test_the_aws_aliases_and_precedence() -> None:
+    aliases = _settings_value({"AWS_ACCESS_KEY": "alias-key", "AWS_SECRET_KEY": "alias-secret"})
+    assert (aliases.s3_access_key_id, aliases.s3_secret_access_key) == ("alias-key", "alias-secret")
+    both = _settings_value(
+        {
+            "AWS_ACCESS_KEY_ID": "std-key",
+            "AWS_ACCESS_KEY": "alias-key",
+            "RCLONE_S3_ACCESS_KEY_ID": "go-key",
+            "AWS_SECRET_ACCESS_KEY": "std-secret",
+            "RCLONE_S3_SECRET_ACCESS_KEY": "go-secret",
+            "AWS_SESSION_TOKEN": "tok",
+            "AWS_ENDPOINT_URL": "http://ours:9000",
+            "RCLONE_S3_ENDPOINT": "http://go:9000",
+        }
+    )
+    assert (both.s3_access_key_id, both.s3_secret_access_key) == ("std-key", "std-secret")
+    assert (both.s3_session_token, both.endpoint_url) == ("tok", "http://ours:9000")

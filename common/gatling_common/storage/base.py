@@ -102,6 +102,10 @@ class StorageSettings:
     endpoint_url: str | None = None  # S3-compatible stores, emulators (also AWS_ENDPOINT_URL)
     region: str | None = None
     path_style: bool | None = None  # None: path style when endpoint_url is set
+    # S3 keys given by name (ours or the Go operator's); None: the AWS default chain. Never shown.
+    s3_access_key_id: str | None = field(default=None, repr=False)
+    s3_secret_access_key: str | None = field(default=None, repr=False)
+    s3_session_token: str | None = field(default=None, repr=False)
     gcs_endpoint_url: str | None = None  # fake-gcs-server etc. (STORAGE_EMULATOR_HOST); anonymous
     gcs_project: str | None = None  # None: from application default credentials
     azure_connection_string: str | None = None

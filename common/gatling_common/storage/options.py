@@ -15,8 +15,10 @@ Only CLIs read the environment; library code receives a `StorageSettings`. Usage
         settings = settings_from_options(storage)  # pops the storage options from `storage`
         store = open_storage(destination, settings)
 
-Credentials that are not options here (AWS keys/profile/IRSA, GCS application default credentials,
-Azure DefaultAzureCredential) come from each SDK's own default chain.
+Credentials that are not options here (AWS profile/IRSA, GCS application default credentials,
+Azure DefaultAzureCredential) come from each SDK's own default chain. The Go gatling-operator's
+variables are read too: RCLONE_S3_ENDPOINT, RCLONE_S3_REGION, RCLONE_S3_ACCESS_KEY_ID and
+RCLONE_S3_SECRET_ACCESS_KEY, AWS_ACCESS_KEY and AWS_SECRET_KEY, each after our own name.
 """
 
 from __future__ import annotations
@@ -40,14 +42,43 @@ _OPTIONS: list[tuple[str, tuple[str, ...], dict[str, Any]]] = [
         "endpoint_url",
         ("--endpoint-url",),
         {
-            "envvar": "AWS_ENDPOINT_URL",
+            # The Go operator's (rclone's) name second: ours wins when both are set.
+            "envvar": ["AWS_ENDPOINT_URL", "RCLONE_S3_ENDPOINT"],
             "help": "S3 endpoint for S3-compatible stores (MinIO, Ceph) and emulators.",
         },
     ),
     (
         "region",
         ("--region",),
-        {"envvar": "AWS_REGION", "help": "S3 region (default: the AWS default chain's)."},
+        {
+            "envvar": ["AWS_REGION", "RCLONE_S3_REGION"],
+            "help": "S3 region (default: the AWS default chain's).",
+        },
+    ),
+    (
+        "s3_access_key_id",
+        ("--s3-access-key-id",),
+        {
+            # The standard name first, then the aliases of the Go operator's user guide.
+            "envvar": ["AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY", "RCLONE_S3_ACCESS_KEY_ID"],
+            "help": "S3 access key id (prefer the env var; default: the AWS default chain).",
+        },
+    ),
+    (
+        "s3_secret_access_key",
+        ("--s3-secret-access-key",),
+        {
+            "envvar": ["AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY", "RCLONE_S3_SECRET_ACCESS_KEY"],
+            "help": "S3 secret access key (set it as the env var: options show in `ps`).",
+        },
+    ),
+    (
+        "s3_session_token",
+        ("--s3-session-token",),
+        {
+            "envvar": ["AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"],
+            "help": "S3 session token of temporary credentials.",
+        },
     ),
     (
         "path_style",
@@ -168,6 +199,9 @@ def settings_from_options(values: MutableMapping[str, Any]) -> StorageSettings:
         endpoint_url=v["endpoint_url"] or None,
         region=v["region"] or None,
         path_style=v["path_style"],
+        s3_access_key_id=v["s3_access_key_id"] or None,
+        s3_secret_access_key=v["s3_secret_access_key"] or None,
+        s3_session_token=v["s3_session_token"] or None,
         gcs_endpoint_url=_emulator_url(v["gcs_endpoint_url"]),
         gcs_project=v["gcs_project"] or None,
         azure_connection_string=v["azure_connection_string"] or None,

@@ -326,8 +326,25 @@ def _make_client(settings: StorageSettings) -> Any:
     # Creating clients from one session is not thread-safe, hence the lock.
     with _CLIENT_LOCK:
         return boto3.client(
-            "s3", endpoint_url=settings.endpoint_url, region_name=settings.region, config=config
+            "s3",
+            endpoint_url=settings.endpoint_url,
+            region_name=settings.region,
+            config=config,
+            **_keys(settings),
         )
+
+
+def _keys(settings: StorageSettings) -> dict[str, str]:
+    """Keys given by name; none (the AWS default chain: profile, IRSA...) unless both are."""
+    if not (settings.s3_access_key_id and settings.s3_secret_access_key):
+        return {}
+    keys = {
+        "aws_access_key_id": settings.s3_access_key_id,
+        "aws_secret_access_key": settings.s3_secret_access_key,
+    }
+    if settings.s3_session_token:
+        keys["aws_session_token"] = settings.s3_session_token
+    return keys
 
 
 def _path_style(settings: StorageSettings) -> bool:
