@@ -49,6 +49,7 @@ from gatling_common.storage.base import (
     RetryableStorageError,
     StorageError,
     StorageSettings,
+    give_default_mode,
     source_size,
     validate_metadata,
 )
@@ -153,6 +154,7 @@ class AzureStorage(RemoteStorage):
         def fetch() -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+            give_default_mode(fd)
             try:
                 with os.fdopen(fd, "wb") as fh:
                     # decompress=False: the stored bytes, gzip stays gzip. No validate_content:

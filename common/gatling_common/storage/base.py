@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import abc
 import logging
+import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -179,6 +180,23 @@ class Storage(abc.ABC):
 
 
 T = TypeVar("T")
+
+
+def _read_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+# Read once, at import: os.umask can only be read by setting it, process-wide, so doing it per
+# file would race with other threads creating files.
+UMASK = _read_umask()
+
+
+def give_default_mode(fd: int) -> None:
+    """mkstemp makes 0600 files; give the mode open() would (0666 minus the umask), so that a
+    web server or a reader under another uid can read a report written to a folder."""
+    os.fchmod(fd, 0o666 & ~UMASK)
 
 
 class RemoteStorage(Storage):

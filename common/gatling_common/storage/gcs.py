@@ -43,6 +43,7 @@ from gatling_common.storage.base import (
     RetryableStorageError,
     StorageError,
     StorageSettings,
+    give_default_mode,
     source_size,
     validate_metadata,
 )
@@ -143,6 +144,7 @@ class GCSStorage(RemoteStorage):
         def fetch() -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+            give_default_mode(fd)
             os.close(fd)
             try:
                 # raw_download: the stored bytes, never transcoded (gzip stays gzip); the SDK

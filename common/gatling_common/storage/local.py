@@ -15,6 +15,7 @@ from gatling_common.storage.base import (
     PermanentStorageError,
     Progress,
     Storage,
+    give_default_mode,
     source_size,
     validate_metadata,
 )
@@ -123,6 +124,7 @@ def _copy_atomic(source: Path, target: Path, progress: Progress | None) -> str:
     """Copy via a temp file in the target's folder and rename, so readers never see half a file."""
     digest = hashlib.md5(usedforsecurity=False)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+    give_default_mode(fd)
     try:
         with source.open("rb") as src, os.fdopen(fd, "wb") as dst:
             while chunk := src.read(_COPY_CHUNK):

@@ -54,6 +54,7 @@ from gatling_common.storage.base import (
     RetryableStorageError,
     StorageError,
     StorageSettings,
+    give_default_mode,
     source_size,
     validate_metadata,
 )
@@ -208,6 +209,7 @@ class S3Storage(RemoteStorage):
         def fetch() -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+            give_default_mode(fd)
             os.close(fd)
             try:
                 self._client.download_file(
