@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,13 +122,29 @@ def collect(
     return merge_all(parts)
 
 
+def check_output_folder(output: Path) -> None:
+    """The report folder, or the nearest existing folder it would be made in, must be a
+    writable folder (a path below a regular file, or a read-only one, gave a traceback)."""
+    existing = output
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError(f"-o {output}: {existing} is not a folder; expected a report folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(f"-o {output}: {existing} is not writable; expected a report folder")
+
+
 def write_json(path: Path, data: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror}") from exc
 
 
 def build(settings: BuildSettings, statuses: Mapping[str, str] | None = None) -> BuildResult:
     """Read, merge and write the JSON outputs; `statuses` maps a pod name to COMPLETED/FAILED."""
+    check_output_folder(settings.output)  # before the long part
     files = choose(discover(settings.inputs))
     log.info("merging %d input(s)", len(files))
     stats = collect(files, statuses, accept_damaged=settings.accept_damaged)

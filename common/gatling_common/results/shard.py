@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -61,7 +62,7 @@ def save_shard(stats: RunStats, path: Path) -> None:
 def _header(archive: Any, where: str) -> dict[str, Any]:
     try:
         header = json.loads(bytes(archive["header"]).decode())
-    except (KeyError, ValueError) as exc:
+    except (KeyError, ValueError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
         raise InputError(f"{where}: not a {FORMAT} file (no readable header)") from exc
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         found = header.get("format") if isinstance(header, dict) else None
@@ -92,7 +93,8 @@ def parse_shard(data: bytes, where: str) -> RunStats:
                 stats.tables[name] = SparseCounts.from_arrays(cols, archive[f"{name}.n"])
             for ns in ORDERED:
                 stats.first_start[ns] = archive[f"first_start.{ns}"].astype(np.int64)
-        except (KeyError, ValueError, zipfile.BadZipFile) as exc:
+        except (KeyError, ValueError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            # zlib.error: a damaged deflate stream inside the archive (exit 2, not a traceback)
             raise InputError(f"{where}: damaged {FORMAT} file ({exc})") from exc
     return stats
 

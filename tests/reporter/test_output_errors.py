@@ -1,0 +1,56 @@
+"""A bad report folder or a damaged shard is one `error:` line and exit 2, not a traceback
+(issue 13, case 6)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from gatling_common.results.generate import RunSpec, write_text_log
+from gatling_common.results.shard import write_shard
+from gatling_reporter.cli import main
+
+
+@pytest.fixture
+def log(tmp_path: Path) -> Path:
+    return write_text_log(tmp_path / "pod-0.log", RunSpec(requests=200, seed=1))
+
+
+def _build(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["build", *args], env={})
+    assert result.stdout == ""
+    return result.exit_code, result.stderr
+
+
+def test_an_output_below_a_regular_file(log: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    out = blocker / "report"
+    assert _build(str(log), "-o", str(out)) == (
+        2, f"error: -o {out}: {blocker} is not a folder; expected a report folder\n"
+    )  # fmt: skip
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders anyway")
+def test_a_read_only_output_folder(log: Path, tmp_path: Path) -> None:
+    ro = tmp_path / "ro"
+    ro.mkdir(mode=0o555)
+    assert _build(str(log), "-o", str(ro / "report")) == (
+        2, f"error: -o {ro / 'report'}: {ro} is not writable; expected a report folder\n"
+    )  # fmt: skip
+
+
+def test_a_damaged_shard(log: Path, tmp_path: Path) -> None:
+    shard = tmp_path / "pod-0.stats"
+    write_shard([log], shard)
+    data = bytearray(shard.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 16] = bytes(b ^ 0xFF for b in data[middle : middle + 16])
+    shard.write_bytes(bytes(data))
+    code, err = _build(str(shard), "-o", str(tmp_path / "report"))
+    assert code == 2
+    assert err.startswith(f"error: {shard}: ") and err.count("\n") == 1
+    assert "gatling-fleet-shard file" in err
+    assert not (tmp_path / "report").exists()
