@@ -54,3 +54,15 @@ def test_a_damaged_shard(log: Path, tmp_path: Path) -> None:
     assert err.startswith(f"error: {shard}: ") and err.count("\n") == 1
     assert "gatling-fleet-shard file" in err
     assert not (tmp_path / "report").exists()
+
+
+def test_report_errors_name_the_object_not_a_temp_copy(log: Path, tmp_path: Path) -> None:
+    run = tmp_path / "bucket" / "run"
+    run.mkdir(parents=True)
+    (run / "pod-0.log").write_bytes(log.read_bytes())
+    (run / "pod-1.log").write_bytes(b"")  # a pod whose log is empty
+    result = CliRunner().invoke(main, ["report", "--source", f"file://{run}"], env={})
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"error: file://{run}/pod-1.log: empty file; expected a Gatling simulation.log"
+    )

@@ -169,6 +169,12 @@ def pod_statuses(fetched: Fetched) -> dict[str, str]:
     }
 
 
+def in_source_terms(exc: InputError, local_root: Path, storage: Storage) -> InputError:
+    """The same error naming objects by their URLs, not by temp copies deleted on exit."""
+    message = str(exc).replace(f"{local_root}/", f"{storage.describe()}/")
+    return type(exc)(message)
+
+
 def name_inputs_by_source(
     stats: RunStats, summary: dict[str, Any], local_root: Path, storage: Storage
 ) -> None:

@@ -8,12 +8,19 @@ from typing import Any
 
 import click
 from gatling_common.cli import one_line_errors
+from gatling_common.errors import InputError
 from gatling_common.logs import setup_logging
 from gatling_common.results.gatling_json import StatsSettings
 from gatling_common.storage import open_storage
 from gatling_common.storage.options import settings_from_options, storage_options
 
-from gatling_reporter.agent import fetch_inputs, name_inputs_by_source, pod_statuses, publish
+from gatling_reporter.agent import (
+    fetch_inputs,
+    in_source_terms,
+    name_inputs_by_source,
+    pod_statuses,
+    publish,
+)
 from gatling_reporter.build import BuildSettings, build
 from gatling_reporter.console import render
 from gatling_reporter.html.pages import (
@@ -221,7 +228,10 @@ def report_command(
             allow_mixed=allow_mixed,
             accept_damaged=accept_damaged,
         )
-        result = build(settings, statuses=pod_statuses(fetched))
+        try:
+            result = build(settings, statuses=pod_statuses(fetched))
+        except InputError as exc:
+            raise in_source_terms(exc, Path(tmp, "inputs"), source_store) from None
         name_inputs_by_source(result.stats, result.summary, Path(tmp, "inputs"), source_store)
         verdicts = finish_report(
             result.stats, result.summary, settings.stats, settings.output, thresholds, junit
