@@ -151,6 +151,16 @@ def _named_object(gatling: Gatling, named: NamedSpec, kind: str, *, owned: bool)
     }
 
 
+def build_prerequisites(gatling: Gatling) -> list[Json]:
+    """What must exist before the runner Job: ConfigMaps, then the PV and PVC (if any)."""
+    objects = [
+        *build_configmaps(gatling),
+        build_persistent_volume(gatling),
+        build_persistent_volume_claim(gatling),
+    ]
+    return [o for o in objects if o is not None]
+
+
 def build_runner_job(gatling: Gatling, settings: ControllerSettings) -> Json:
     storage = run_storage(gatling, settings) if gatling.generate_report else None
     containers = [_runner_container(gatling)]

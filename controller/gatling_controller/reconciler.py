@@ -25,8 +25,7 @@ from gatling_controller import notify
 from gatling_controller import status as st
 from gatling_controller.builders import (
     build_configmaps,
-    build_persistent_volume,
-    build_persistent_volume_claim,
+    build_prerequisites,
     build_reporter_job,
     build_runner_job,
     run_storage,
@@ -156,24 +155,19 @@ class Reconciler:
         """Why the waiters could not wait for startTime: it lies beyond their timeout."""
         if not g.scenario.start_time:
             return None
-        start = parse_start_time(g.scenario.start_time).timestamp()
+        away = parse_start_time(g.scenario.start_time).timestamp() - self.clock()
         limit = self.settings.job_creation_timeout
-        if start - self.clock() <= limit:
+        if away <= limit:
             return None
         return (
-            f"startTime {g.scenario.start_time} (UTC) is {start - self.clock():.0f}s away, beyond "
+            f"startTime {g.scenario.start_time} (UTC) is {away:.0f}s away, beyond "
             f"the {limit:g}s the runner pods may wait (MAX_JOB_CREATION_WAIT_TIME); nothing was "
             "created: start it sooner or raise that limit"
         )
 
     def _ensure_children(self, g: Gatling) -> None:
-        children = [
-            *build_configmaps(g),
-            build_persistent_volume(g),
-            build_persistent_volume_claim(g),
-        ]
-        for child in children:
-            if child is not None and not self.kube.exists(child):
+        for child in build_prerequisites(g):
+            if not self.kube.exists(child):
                 self.kube.create(child)
 
     def _runner(self, ctx: _Ctx) -> float | None:

@@ -15,9 +15,7 @@ from gatling_common.errors import InputError
 
 from gatling_controller.builders import (
     KIND,
-    build_configmaps,
-    build_persistent_volume,
-    build_persistent_volume_claim,
+    build_prerequisites,
     build_reporter_job,
     build_runner_job,
     run_storage,
@@ -32,15 +30,10 @@ PLACEHOLDER_UID = "00000000-0000-0000-0000-000000000000"
 
 def planned_objects(gatling: Gatling, settings: ControllerSettings) -> list[Json]:
     """ConfigMaps, PV, PVC, the runner Job and, when a report is wanted, the reporter Job."""
-    objects = [
-        *build_configmaps(gatling),
-        build_persistent_volume(gatling),
-        build_persistent_volume_claim(gatling),
-        build_runner_job(gatling, settings),
-    ]
+    objects = [*build_prerequisites(gatling), build_runner_job(gatling, settings)]
     if gatling.generate_report and gatling.storage is not None:
         objects.append(build_reporter_job(gatling, settings))
-    return [o for o in objects if o is not None]
+    return objects
 
 
 def gatlings_in(text: str, source: str, uid: str | None = None) -> list[Gatling]:

@@ -8,21 +8,10 @@ import pytest
 from gatling_common.errors import PermanentError, RetryableError
 from gatling_common.retry import RetryPolicy, retry_call
 
+from tests.support.fake_time import FakeTime
+
 POLICY = RetryPolicy(attempts=6, base_delay=1.0, max_delay=8.0)
 log = logging.getLogger("test.retry")
-
-
-class FakeTime:
-    """A clock that the retries' sleeps advance."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def _failing(calls: list[float], clock: FakeTime) -> RetryableError:
@@ -31,7 +20,7 @@ def _failing(calls: list[float], clock: FakeTime) -> RetryableError:
 
 
 def test_without_a_deadline_every_attempt_runs(caplog: pytest.LogCaptureFixture) -> None:
-    fake, calls = FakeTime(), []
+    fake, calls = FakeTime(100.0), []
 
     def fn() -> None:
         raise _failing(calls, fake)
@@ -43,7 +32,7 @@ def test_without_a_deadline_every_attempt_runs(caplog: pytest.LogCaptureFixture)
 
 
 def test_no_attempt_starts_past_the_deadline(caplog: pytest.LogCaptureFixture) -> None:
-    fake, calls = FakeTime(), []
+    fake, calls = FakeTime(100.0), []
 
     def fn() -> None:
         raise _failing(calls, fake)
@@ -76,7 +65,7 @@ def test_a_permanent_error_is_not_retried() -> None:
 
 
 def test_success_after_failures_returns_the_value() -> None:
-    fake, calls = FakeTime(), []
+    fake, calls = FakeTime(100.0), []
 
     def fn() -> str:
         if len(calls) < 2:

@@ -17,6 +17,7 @@ from gatling_controller.runtime import Controller
 from kubernetes import client
 
 from tests.controller.harness import SETTINGS
+from tests.support.fake_time import FakeTime
 
 
 def _unreachable_kube() -> Kube:
@@ -58,16 +59,8 @@ def _pauses(caplog: pytest.LogCaptureFixture, what: str) -> list[float]:
     return [float(m.group(1)) for r in caplog.records if (m := pattern.fullmatch(r.getMessage()))]
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_log_throttle_counts_what_it_held_back(caplog: pytest.LogCaptureFixture) -> None:
-    clock = FakeClock()
+    clock = FakeTime()
     throttle = LogThrottle(interval=30.0, clock=clock)
     log = logging.getLogger("test.throttle")
     with caplog.at_level(logging.INFO, logger="test.throttle"):

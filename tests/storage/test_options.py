@@ -17,7 +17,10 @@ from gatling_common.storage.options import settings_from_options, storage_option
 def _cmd(destination: str, **storage: Any) -> None:
     settings = settings_from_options(storage)
     assert storage == {}, "every storage option must be popped"
-    click.echo(repr(settings))
+    _SEEN.append(settings)
+
+
+_SEEN: list[StorageSettings] = []
 
 
 _ENV_VARS = [
@@ -28,12 +31,16 @@ _ENV_VARS = [
 ]
 
 
-def _settings(args: list[str], env: dict[str, str] | None = None) -> str:
+def _settings_value(args: list[str], env: dict[str, str] | None = None) -> StorageSettings:
     # Unset every option's variable first: other fixtures (e.g. fake AWS credentials) set some.
     clean: dict[str, str | None] = dict.fromkeys(_ENV_VARS)
     result = CliRunner().invoke(_cmd, args, env={**clean, **(env or {})}, catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    return result.output.strip()
+    return _SEEN.pop()
+
+
+def _settings(args: list[str], env: dict[str, str] | None = None) -> str:
+    return repr(_settings_value(args, env))
 
 
 def test_defaults_are_the_dataclass_defaults() -> None:
@@ -100,30 +107,17 @@ def test_bad_value_is_a_usage_error() -> None:
     assert "--storage-attempts" in result.output
 
 
-def _settings_value(env: dict[str, str]) -> StorageSettings:
-    clean: dict[str, str | None] = dict.fromkeys(_ENV_VARS)
-    seen: list[StorageSettings] = []
-
-    @click.command()
-    @storage_options
-    def grab(**storage: object) -> None:
-        seen.append(settings_from_options(storage))  # type: ignore[arg-type]
-
-    result = CliRunner().invoke(grab, [], env={**clean, **env}, catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return seen[0]
-
-
 def test_the_go_operators_s3_variables_are_read() -> None:
     # As the Go operator's user guide writes an S3-compatible store (rclone's variables).
     got = _settings_value(
+        [],
         {
             "RCLONE_S3_PROVIDER": "Other",
             "RCLONE_S3_ACCESS_KEY_ID": "go-key",
             "RCLONE_S3_SECRET_ACCESS_KEY": "go-secret",
             "RCLONE_S3_ENDPOINT": "https://s3.de.io.cloud.ovh.net",
             "RCLONE_S3_REGION": "de",
-        }
+        },
     )
     assert (got.endpoint_url, got.region) == ("https://s3.de.io.cloud.ovh.net", "de")
     assert (got.s3_access_key_id, got.s3_secret_access_key) == ("go-key", "go-secret")
@@ -131,9 +125,10 @@ def test_the_go_operators_s3_variables_are_read() -> None:
 
 
 def test_the_aws_aliases_and_precedence() -> None:
-    aliases = _settings_value({"AWS_ACCESS_KEY": "alias-key", "AWS_SECRET_KEY": "alias-secret"})
+    aliases = _settings_value([], {"AWS_ACCESS_KEY": "alias-key", "AWS_SECRET_KEY": "alias-secret"})
     assert (aliases.s3_access_key_id, aliases.s3_secret_access_key) == ("alias-key", "alias-secret")
     both = _settings_value(
+        [],
         {
             "AWS_ACCESS_KEY_ID": "std-key",
             "AWS_ACCESS_KEY": "alias-key",
@@ -143,7 +138,7 @@ def test_the_aws_aliases_and_precedence() -> None:
             "AWS_SESSION_TOKEN": "tok",
             "AWS_ENDPOINT_URL": "http://ours:9000",
             "RCLONE_S3_ENDPOINT": "http://go:9000",
-        }
+        },
     )
     assert (both.s3_access_key_id, both.s3_secret_access_key) == ("std-key", "std-secret")
     assert (both.s3_session_token, both.endpoint_url) == ("tok", "http://ours:9000")

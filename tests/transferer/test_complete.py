@@ -18,6 +18,7 @@ from gatling_transferer.complete import wait_until_complete
 from gatling_transferer.settings import TransfererSettings
 from gatling_transferer.transfer import run
 
+from tests.support.fake_time import FakeTime
 from tests.transferer.support import LOG_310, write_log
 
 LINE = "REQUEST\t\tHome\t1716789117320\t1716789117940\tOK\t \n"
@@ -92,17 +93,6 @@ def test_a_cut_last_line_that_never_ends_is_named(
         "basicsimulation-20240527055156696/simulation.log is cut at its end (no line end at byte "
         f"{size}); uploading it as it is, marked complete=false"
     ) in caplog.text
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def test_a_closed_whole_log_waits_only_the_settle_time(tmp_path: Path) -> None:

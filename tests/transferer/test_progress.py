@@ -7,17 +7,11 @@ import logging
 import pytest
 from gatling_transferer.progress import ProgressLog
 
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.support.fake_time import FakeTime
 
 
 def test_one_line_per_interval_with_bytes_share_and_rate(caplog: pytest.LogCaptureFixture) -> None:
-    clock = FakeClock()
+    clock = FakeTime(100.0)
     log = logging.getLogger("test.progress")
     progress = ProgressLog(
         "uploading s3://b/pod.log", 100_000_000, log=log, interval=5, clock=clock
@@ -36,7 +30,7 @@ def test_one_line_per_interval_with_bytes_share_and_rate(caplog: pytest.LogCaptu
 
 def test_an_empty_file_shows_as_complete(caplog: pytest.LogCaptureFixture) -> None:
     log = logging.getLogger("test.progress")
-    progress = ProgressLog("uploading x", 0, log=log, interval=0, clock=FakeClock())
+    progress = ProgressLog("uploading x", 0, log=log, interval=0, clock=FakeTime(100.0))
     with caplog.at_level(logging.INFO, logger="test.progress"):
         progress(0)
     assert [r.getMessage() for r in caplog.records] == ["uploading x: 0.0/0.0 MB (100%), 0.0 MB/s"]

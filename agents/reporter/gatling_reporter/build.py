@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gatling_common.errors import InputError
+from gatling_common.paths import unwritable
 from gatling_common.results.collect import stats_of_log
 from gatling_common.results.gatling_json import StatsSettings, global_stats_json, stats_tree_json
 from gatling_common.results.shard import SHARD_SUFFIX, load_shard
@@ -125,13 +125,9 @@ def collect(
 def check_output_folder(output: Path) -> None:
     """The report folder, or the nearest existing folder it would be made in, must be a
     writable folder (a path below a regular file, or a read-only one, gave a traceback)."""
-    existing = output
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir():
-        raise InputError(f"-o {output}: {existing} is not a folder; expected a report folder")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise InputError(f"-o {output}: {existing} is not writable; expected a report folder")
+    fault = unwritable(output)
+    if fault is not None:
+        raise InputError(f"-o {output}: {fault[0]} is {fault[1]}; expected a report folder")
 
 
 def write_json(path: Path, data: Any) -> None:

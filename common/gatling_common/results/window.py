@@ -34,16 +34,17 @@ class RunWindow:
                 return batch
             self._center = int(np.median(times))
         lo, hi = self._center - SPAN_MS, self._center + SPAN_MS
-        req = _inside(lo, hi, batch.req_start, batch.req_end)
-        grp = _inside(lo, hi, batch.grp_start, batch.grp_end)
-        usr = _inside(lo, hi, batch.user_time)
-        err = _inside(lo, hi, batch.err_time)
-        if req.all() and grp.all() and usr.all() and err.all():
-            return batch  # the usual case: nothing copied
+        b = batch
+        columns = (b.req_start, b.req_end, b.grp_start, b.grp_end, b.user_time, b.err_time)
+        if all(len(t) == 0 or (t.min() >= lo and t.max() <= hi) for t in columns):
+            return batch  # the usual case: two reductions per column, no mask, nothing copied
+        req = _inside(lo, hi, b.req_start, b.req_end)
+        grp = _inside(lo, hi, b.grp_start, b.grp_end)
+        usr = _inside(lo, hi, b.user_time)
+        err = _inside(lo, hi, b.err_time)
         for kind, keep in (("REQUEST", req), ("GROUP", grp), ("USER", usr), ("ERROR", err)):
             if not keep.all():
                 self._skipped.add(f"{kind} {REASON}", int(len(keep) - keep.sum()))
-        b = batch
         return RecordBatch(
             b.req_key[req], b.req_start[req], b.req_end[req], b.req_ok[req], b.req_message[req],
             b.grp_path[grp], b.grp_start[grp], b.grp_end[grp], b.grp_cumulated[grp], b.grp_ok[grp],

@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from gatling_common.paths import unwritable
 from gatling_common.storage.base import (
     NotFoundError,
     ObjectInfo,
@@ -103,12 +104,10 @@ class LocalStorage(Storage):
 
     def check_access(self) -> None:
         """The folder, or the nearest existing parent it would be made in, must be writable."""
-        existing = self.root
-        while not existing.exists() and existing != existing.parent:
-            existing = existing.parent
-        if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        fault = unwritable(self.root)
+        if fault is not None:
             raise PermanentStorageError(
-                f"cannot write {self.describe()}: {existing} is not a writable folder"
+                f"cannot write {self.describe()}: {fault[0]} is not a writable folder"
             )
 
     @staticmethod
