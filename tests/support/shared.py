@@ -40,3 +40,24 @@ def gatling_fixture(*parts: str) -> Path:
     if not path.exists():
         pytest.fail(f"shared fixture {path} is missing")
     return path
+
+
+REPORTS = ("fixtures", "gatling-reports")
+
+
+def gatling_report_names() -> list[str]:
+    """The folders of ../shared/fixtures/gatling-reports (for parametrizing; one placeholder
+    without ../shared, so the test is collected and skips with the reason)."""
+    found = shared_dir()
+    folder = found.joinpath(*REPORTS) if found else None
+    if folder is None or not folder.is_dir():
+        return ["<no ../shared>"]
+    return sorted(p.name for p in folder.iterdir() if (p / "expected_series.json").is_file())
+
+
+def gatling_report(name: str) -> Path:
+    """A folder of ../shared/fixtures/gatling-reports: a Gatling log with Gatling's own report."""
+    path = require_shared().joinpath(*REPORTS, name)
+    if not (path / "simulation.log").is_file():
+        pytest.fail(f"shared fixture {path} is missing")
+    return path

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from gatling_common.results.reader import open_log
+from gatling_common.results.records import FileStrings, RecordBatch
 from gatling_common.results.stats import InputInfo, RunStats, merge_all
 
+BatchSink = Callable[[RecordBatch, FileStrings], None]
 
-def stats_of_log(path: Path, *, status: str = "UNKNOWN", accept_damaged: bool = False) -> RunStats:
-    """The statistics of one log (text or binary, plain or .gz), as one input."""
+
+def stats_of_log(
+    path: Path,
+    *,
+    status: str = "UNKNOWN",
+    accept_damaged: bool = False,
+    sink: BatchSink | None = None,
+) -> RunStats:
+    """The statistics of one log (text or binary, plain or .gz), as one input; `sink` sees
+    every batch too (the chart data, read in the same pass)."""
     stats = RunStats()
     info = InputInfo(str(path), status=status)
     index = stats.add_input(info)
@@ -18,6 +28,8 @@ def stats_of_log(path: Path, *, status: str = "UNKNOWN", accept_damaged: bool = 
         folder = stats.folder(reader.strings, index)
         for batch in reader:
             folder.fold(batch)
+            if sink is not None:
+                sink(batch, reader.strings)
         info.run = reader.info
         info.skipped.update(reader.skipped.counts)
     return stats

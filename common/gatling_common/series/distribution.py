@@ -1,0 +1,55 @@
+"""The response time distribution chart (D1-D4), in Gatling's double arithmetic and order."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from gatling_common.results.records import BOOL, I64
+
+BARS = 100
+
+
+def _round(x: float) -> int:
+    return math.floor(x + 0.5)
+
+
+def _cut(x: float) -> float:
+    return math.floor(x * 100) / 100
+
+
+def distribution(values: I64, ok: BOOL) -> dict[str, list[list[Any]]]:
+    """{"ok": [[ms, pct], ...], "ko": [...]}; pct is of all values, OK and KO (D1)."""
+    total = len(values)
+    if total == 0:
+        return {"ok": [], "ko": []}
+    lo, hi = int(values.min()), int(values.max())
+    if hi - lo <= BARS:
+        return {side: _per_value(values[mask], total) for side, mask in (("ok", ok), ("ko", ~ok))}
+    step = (hi - lo) / BARS
+    labels = [_round(lo + i * step + step / 2) for i in range(math.ceil((hi - lo) / step))]
+    return {side: _bars(values[mask], total, lo, hi, step, labels) for side, mask in
+            (("ok", ok), ("ko", ~ok))}  # fmt: skip
+
+
+def _per_value(values: I64, total: int) -> list[list[Any]]:
+    """D2: a bar per distinct value."""
+    distinct, counts = np.unique(values, return_counts=True)
+    return [[int(v), _cut(int(c) * 100 / total)] for v, c in zip(distinct, counts, strict=True)]
+
+
+def _bars(
+    values: I64, total: int, lo: int, hi: int, step: float, labels: list[int]
+) -> list[list[Any]]:
+    """D3, D4: every bar; a value goes to the bar labelled with its key, percentages of its
+    distinct values summed in ascending order, then cut to two decimals."""
+    sums = dict.fromkeys(labels, 0.0)
+    distinct, counts = np.unique(values, return_counts=True)
+    top = hi - step / 2
+    for v, c in zip(distinct.tolist(), counts.tolist(), strict=True):
+        key = _round(top) if v >= top else _round(v - math.fmod(v - lo, step) + step / 2)
+        if key in sums:  # a key that is no bar's label is not drawn, as in Gatling
+            sums[key] += c * 100.0 / total
+    return [[label, _cut(sums[label])] for label in labels]

@@ -1,0 +1,209 @@
+"""`js/series.json`: every chart of every page, by Gatling's rules (see the package docstring)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gatling_common.results.records import (
+    BOOL,
+    GROUP_SEP,
+    I64,
+    split_request_key,
+)
+from gatling_common.series.axis import Axis
+from gatling_common.series.collect import SeriesRecords
+from gatling_common.series.distribution import distribution
+from gatling_common.series.percentiles import Grouped
+from gatling_common.series.rules import VersionRules
+from gatling_common.series.users import active_users, concurrent_users, user_starts
+
+SCHEMA = "gatling-series/1"
+GENERATOR = "gatling-reporter"
+
+PageFile = Callable[[str, tuple[str, ...]], str | None]
+"""(kind, path) -> the HTML file that draws the page (None when there is none)."""
+
+
+@dataclass(frozen=True)
+class SeriesSettings:
+    lower_bound: int = 800
+    higher_bound: int = 1200
+    version: str = ""  # the Gatling version that wrote the log(s)
+    layout: str = ""
+
+
+def series_document(
+    records: SeriesRecords, settings: SeriesSettings, page_file: PageFile | None = None
+) -> dict[str, Any]:
+    rules = VersionRules.of(settings.version, settings.layout)
+    bounds = records.bounds()
+    pages: list[dict[str, Any]] = []
+    if bounds is not None:
+        pages = _Pages(records, Axis.of_run(*bounds), rules, settings).all()
+    for page in pages:
+        page["file"] = page_file(page["kind"], tuple(page["path"])) if page_file else None
+    return {
+        "schema": SCHEMA,
+        "source": {
+            "generator": GENERATOR,
+            "version": settings.version or None,
+            "bounds": [settings.lower_bound, settings.higher_bound],
+        },
+        "pages": pages,
+    }
+
+
+class _Pages:
+    def __init__(
+        self, records: SeriesRecords, axis: Axis, rules: VersionRules, settings: SeriesSettings
+    ) -> None:
+        self.records, self.axis, self.rules, self.settings = records, axis, rules, settings
+        self.labels = axis.labels()
+        req = records.requests
+        self.key, self.ok = req.get("key"), req.get("ok", np.bool_)
+        self.start, end = req.get("start"), req.get("end")
+        self.rt = end - self.start
+        self.start_bucket = axis.nearest(self.start)
+        self.end_bucket = axis.nearest(end)
+        self.order = np.argsort(self.key, kind="stable")
+        keys = len(records.keys)
+        self.key_first = np.searchsorted(self.key[self.order], np.arange(keys + 1))
+        self.sent = self._per_key_bucket(self.start_bucket, keys)
+        self.received = self._per_key_bucket(self.end_bucket, keys)
+        self.all_sent = axis.rate(np.bincount(self.start_bucket, minlength=axis.length))
+        runs = records.group_runs
+        self.group_id = runs.get("path")
+        self.group_cols = {c: runs.get(c) for c in ("start", "end", "cumulated")}
+        self.group_ok = runs.get("ok", np.bool_)
+
+    def _per_key_bucket(self, bucket: I64, keys: int) -> I64:
+        """(keys, buckets, [ok, ko]) counts."""
+        n = self.axis.length
+        flat = (self.key * n + bucket) * 2 + (~self.ok)
+        return np.bincount(flat, minlength=keys * n * 2).reshape(keys, n, 2)
+
+    def all(self) -> list[dict[str, Any]]:
+        pages = [self.global_page()]
+        pages += [self.request_page(k) for k in range(len(self.records.keys))]
+        pages += [self.group_page(path) for path in self.group_paths()]
+        return pages
+
+    # -- the pieces every request-like page has
+
+    def _throughput(self, counts: I64) -> list[list[int]]:
+        """T5: OK and KO each made a rate, then added."""
+        ok, ko = self.axis.rate(counts[:, 0]), self.axis.rate(counts[:, 1])
+        return [
+            [t, int(o + k), int(o), int(k)] for t, o, k in zip(self.labels, ok, ko, strict=True)
+        ]
+
+    def _over_time(self, bucket: I64, values: I64) -> list[list[Any]]:
+        table = Grouped.of(bucket, values)
+        rows = table.table(self.rules.ranked_percentiles).tolist()
+        found = dict(zip(table.ids.tolist(), rows, strict=True))
+        return [[t, found.get(k)] for k, t in enumerate(self.labels)]
+
+    def _ranges(self, values: I64, ok: BOOL) -> dict[str, list[Any]]:
+        """R1: KO -> failed; OK below the lower bound, above the higher one, or between."""
+        lower, higher = self.settings.lower_bound, self.settings.higher_bound
+        above = values >= higher if self.rules.above_includes_bound else values > higher
+        below = ok & (values < lower)
+        over = ok & above
+        counts = [
+            int(below.sum()),
+            int((ok & ~below & ~over).sum()),
+            int(over.sum()),
+            int((~ok).sum()),
+        ]
+        total = sum(counts)
+        pct = [c / total * 100 if total else 0.0 for c in counts]
+        return {"counts": counts, "percentages": pct}
+
+    def _request_like(self, rows: I64 | slice, sent: I64, received: I64) -> dict[str, Any]:
+        ok, rt = self.ok[rows], self.rt[rows]
+        responses = self._throughput(received)
+        return {
+            "requests": self._throughput(sent),
+            "responses": responses,
+            "outcome": [sum(r[2] for r in responses), sum(r[3] for r in responses)],
+            "percentiles": self._over_time(self.start_bucket[rows][ok], rt[ok]),
+            "distribution": distribution(rt, ok),
+            "ranges": self._ranges(rt, ok),
+        }
+
+    # -- pages
+
+    def global_page(self) -> dict[str, Any]:
+        page: dict[str, Any] = {"kind": "global", "path": []}
+        page.update(self._request_like(slice(None), self.sent.sum(0), self.received.sum(0)))
+        counts = self.sent.sum(1)
+        page["request_counts"] = [
+            [split_request_key(name)[1], int(counts[k, 0]), int(counts[k, 1])]
+            for k, name in enumerate(self.records.keys.values)
+        ]
+        page.update(self._users())
+        return page
+
+    def request_page(self, k: int) -> dict[str, Any]:
+        groups, name = split_request_key(self.records.keys.values[k])
+        rows = self.order[self.key_first[k] : self.key_first[k + 1]]
+        page: dict[str, Any] = {"kind": "request", "path": [*groups, name]}
+        page.update(self._request_like(rows, self.sent[k], self.received[k]))
+        page["rps_scatter"] = {
+            "ok": self._scatter(rows[self.ok[rows]]),
+            "ko": self._scatter(rows[~self.ok[rows]]),
+        }
+        return page
+
+    def _scatter(self, rows: I64) -> list[list[int]]:
+        """R2: per bucket with responses, (all requests started in it as a rate, p95 here)."""
+        table = Grouped.of(self.start_bucket[rows], self.rt[rows])
+        p95 = table.percentile(0.95, self.rules.ranked_percentiles)
+        return [[int(self.all_sent[k]), int(y)] for k, y in zip(table.ids, p95, strict=True)]
+
+    def group_paths(self) -> list[tuple[str, ...]]:
+        """G1: every group holding a request, enclosing groups included (a group holding no
+        request has no page, even with GROUP records)."""
+        paths: dict[tuple[str, ...], None] = {}
+        named = [split_request_key(k)[0] for k in self.records.keys.values]
+        for groups in named:
+            for depth in range(1, len(groups) + 1):
+                paths.setdefault(groups[:depth])
+        return list(paths)
+
+    def group_page(self, path: tuple[str, ...]) -> dict[str, Any]:
+        gid = self.records.groups.ids.get(GROUP_SEP.join(path), -1)
+        mask = self.group_id == gid  # all False for a group without GROUP records (G1)
+        start, end, cumulated = (self.group_cols[c][mask] for c in ("start", "end", "cumulated"))
+        ok = self.group_ok[mask]
+        duration, bucket = end - start, self.axis.nearest(start)
+        return {
+            "kind": "group",
+            "path": list(path),
+            "duration_percentiles": self._over_time(bucket[ok], duration[ok]),
+            "cumulated_percentiles": self._over_time(bucket[ok], cumulated[ok]),
+            "duration_distribution": distribution(duration, ok),
+            "cumulated_distribution": distribution(cumulated, ok),
+            "ranges": self._ranges(duration, ok),
+        }
+
+    def _users(self) -> dict[str, Any]:
+        users = self.records.users
+        scenario, is_start = users.get("scenario"), users.get("start", np.bool_)
+        time = users.get("time")
+        out: dict[str, Any] = {}
+        for key, measure in (
+            ("users", active_users),
+            ("concurrent_users", concurrent_users),
+            ("user_starts", user_starts),
+        ):
+            out[key] = {
+                name: measure(self.axis, is_start[scenario == s], time[scenario == s])
+                for s, name in enumerate(self.records.scenarios.values)
+            }
+            out[key + "_all"] = measure(self.axis, is_start, time)
+        return out

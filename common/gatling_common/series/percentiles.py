@@ -1,0 +1,50 @@
+"""Percentiles of many small groups at once (P1, P2): one sort, then index arithmetic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gatling_common.results.records import I64
+
+OVER_TIME = (0.0, 0.25, 0.5, 0.75, 0.8, 0.85, 0.9, 0.95, 0.99, 1.0)
+
+
+@dataclass(frozen=True)
+class Grouped:
+    """The values of each group, sorted: group `ids[i]` holds values[first[i]:first[i]+size[i]]."""
+
+    ids: I64
+    first: I64
+    size: I64
+    values: I64
+
+    @staticmethod
+    def of(group: I64, values: I64) -> Grouped:
+        order = np.lexsort((values, group))
+        g, v = group[order], values[order]
+        ids, first, size = np.unique(g, return_index=True, return_counts=True)
+        return Grouped(ids, first, size, v)
+
+    def percentile(self, q: float, ranked: bool) -> I64:
+        """One value per group. Ranked (3.13+): v[min(n - 1, floor(q·n))]. Otherwise (3.0-3.12):
+        linear between the neighbours of q·(n - 1), cut to a whole ms."""
+        n = self.size
+        if len(n) == 0:
+            return np.empty(0, np.int64)
+        if ranked:
+            rank = np.minimum(n - 1, np.floor(q * n).astype(np.int64))
+            return self.values[self.first + rank]
+        pos = q * (n - 1).astype(np.float64)
+        low = np.floor(pos).astype(np.int64)
+        high = np.minimum(low + 1, n - 1)
+        v_low = self.values[self.first + low].astype(np.float64)
+        v_high = self.values[self.first + high].astype(np.float64)
+        return np.trunc(v_low + (v_high - v_low) * (pos - low)).astype(np.int64)
+
+    def table(self, ranked: bool) -> I64:
+        """(groups, 10): min, p25, ..., p99, max of each group."""
+        if len(self.size) == 0:
+            return np.empty((0, len(OVER_TIME)), np.int64)
+        return np.stack([self.percentile(q, ranked) for q in OVER_TIME], axis=1)
