@@ -21,7 +21,7 @@ from gatling_common.errors import InputError
 from gatling_common.paths import unwritable
 from gatling_common.results.collect import stats_of_log
 from gatling_common.results.gatling_json import StatsSettings, global_stats_json, stats_tree_json
-from gatling_common.results.shard import SHARD_SUFFIX, load_shard
+from gatling_common.results.shard import SHARD_SUFFIX, Shard, read_shard
 from gatling_common.results.stats import RunStats, merge_all
 from gatling_common.results.summary import summary_json
 from gatling_common.series.collect import SeriesRecords
@@ -110,6 +110,17 @@ def _label_shard_inputs(part: RunStats, path: Path, status: str | None) -> None:
             info.status = status
 
 
+def _add_shard_series(records: SeriesRecords, shard: Shard, path: Path) -> None:
+    if shard.records is None:
+        log.warning(
+            "%s: this shard has no chart data (written by an older transferer); "
+            "the charts leave its requests out, the statistics include them",
+            path,
+        )
+        return
+    records.extend(shard.records)
+
+
 def collect(
     files: list[Path],
     statuses: Mapping[str, str] | None = None,
@@ -120,9 +131,11 @@ def collect(
     parts = []
     for path in files:
         if path.name.endswith(SHARD_SUFFIX):
-            part = load_shard(path)
-            _label_shard_inputs(part, path, (statuses or {}).get(pod_of(path)[1]))
-            parts.append(part)
+            shard = read_shard(path)
+            _label_shard_inputs(shard.stats, path, (statuses or {}).get(pod_of(path)[1]))
+            parts.append(shard.stats)
+            if records is not None:
+                _add_shard_series(records, shard, path)
         else:
             status = (statuses or {}).get(pod_of(path)[1], "UNKNOWN")
             sink = records.add if records is not None else None

@@ -35,5 +35,7 @@ def stats_of_log(
     return stats
 
 
-def stats_of_logs(paths: Sequence[Path], *, status: str = "UNKNOWN") -> RunStats:
-    return merge_all([stats_of_log(p, status=status) for p in paths])
+def stats_of_logs(
+    paths: Sequence[Path], *, status: str = "UNKNOWN", sink: BatchSink | None = None
+) -> RunStats:
+    return merge_all([stats_of_log(p, status=status, sink=sink) for p in paths])

@@ -3,7 +3,9 @@
 Layout: a numpy `.npz` archive (zip, deflated; never pickled) with
 - `header`: UTF-8 JSON `{"format": "gatling-fleet-shard", "version": 1, ...}` holding the run
   bounds, the inputs (RunInfo, status, skipped counts) and the interned names;
-- `<table>.<i>` / `<table>.n`: each table's key columns and counts (int64).
+- `<table>.<i>` / `<table>.n`: each table's key columns and counts (int64);
+- `series.<table>.<column>` (optional, header `series_names`): the record columns of the chart
+  data (gatling_common.series); a shard without them still gives statistics, not charts.
 A shard from another format or version is refused with an `InputError` naming the file.
 """
 
@@ -14,6 +16,7 @@ import json
 import zipfile
 import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +26,20 @@ from gatling_common.errors import InputError
 from gatling_common.results.names import Names
 from gatling_common.results.sparse import SparseCounts
 from gatling_common.results.stats import NAME_SPACES, ORDERED, TABLES, InputInfo, RunStats
+from gatling_common.series.collect import SeriesRecords
 
 FORMAT = "gatling-fleet-shard"
 VERSION = 1
 SHARD_SUFFIX = ".stats"
 
 
-def dump_shard(stats: RunStats) -> bytes:
+@dataclass
+class Shard:
+    stats: RunStats
+    records: SeriesRecords | None  # None: written without chart data (an older transferer)
+
+
+def dump_shard(stats: RunStats, records: SeriesRecords | None = None) -> bytes:
     header: dict[str, Any] = {
         "format": FORMAT,
         "version": VERSION,
@@ -39,9 +49,11 @@ def dump_shard(stats: RunStats) -> bytes:
         "names": {ns: stats.names[ns].values for ns in NAME_SPACES},
         "resolution": stats.resolution,
     }
-    arrays: dict[str, np.ndarray[Any, Any]] = {
-        "header": np.frombuffer(json.dumps(header).encode(), np.uint8)
-    }
+    arrays: dict[str, np.ndarray[Any, Any]] = {}
+    if records is not None:
+        header["series_names"], series = records.to_arrays()
+        arrays.update(series)
+    arrays["header"] = np.frombuffer(json.dumps(header).encode(), np.uint8)
     for name, table in stats.tables.items():
         for i, col in enumerate(table.columns):
             arrays[f"{name}.{i}"] = col
@@ -53,9 +65,9 @@ def dump_shard(stats: RunStats) -> bytes:
     return buf.getvalue()
 
 
-def save_shard(stats: RunStats, path: Path) -> None:
+def save_shard(stats: RunStats, path: Path, records: SeriesRecords | None = None) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(dump_shard(stats))
+    tmp.write_bytes(dump_shard(stats, records))
     tmp.replace(path)
 
 
@@ -76,6 +88,10 @@ def _header(archive: Any, where: str) -> dict[str, Any]:
 
 
 def parse_shard(data: bytes, where: str) -> RunStats:
+    return parse_shard_with_series(data, where).stats
+
+
+def parse_shard_with_series(data: bytes, where: str) -> Shard:
     try:
         archive = np.load(io.BytesIO(data), allow_pickle=False)
     except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
@@ -93,24 +109,31 @@ def parse_shard(data: bytes, where: str) -> RunStats:
                 stats.tables[name] = SparseCounts.from_arrays(cols, archive[f"{name}.n"])
             for ns in ORDERED:
                 stats.first_start[ns] = archive[f"first_start.{ns}"].astype(np.int64)
+            names = header.get("series_names")
+            records = SeriesRecords.from_arrays(names, archive) if names else None
         except (KeyError, ValueError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
             # zlib.error: a damaged deflate stream inside the archive (exit 2, not a traceback)
             raise InputError(f"{where}: damaged {FORMAT} file ({exc})") from exc
-    return stats
+    return Shard(stats, records)
 
 
 def load_shard(path: Path) -> RunStats:
+    return read_shard(path).stats
+
+
+def read_shard(path: Path) -> Shard:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read shard ({exc.strerror})") from exc
-    return parse_shard(data, str(path))
+    return parse_shard_with_series(data, str(path))
 
 
 def write_shard(log_paths: Sequence[Path], out_path: Path, *, status: str = "UNKNOWN") -> RunStats:
     """Read logs (text, binary, .gz) and write their merged statistics as a shard (transferer)."""
     from gatling_common.results.collect import stats_of_logs
 
-    stats = stats_of_logs(log_paths, status=status)
-    save_shard(stats, Path(out_path))
+    records = SeriesRecords()
+    stats = stats_of_logs(log_paths, status=status, sink=records.add)
+    save_shard(stats, Path(out_path), records)
     return stats

@@ -7,6 +7,7 @@ response times per bucket, and the buckets are known only once the last input is
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -21,6 +22,12 @@ def _lookup(file_table: StringTable, table: StringTable, ids: np.ndarray) -> I64
     return mapping[ids.astype(np.int64)] if len(ids) else np.empty(0, np.int64)
 
 
+BOOL_COLUMNS = ("ok", "is_start")  # `is_start`: a user's START (True) or END record
+TABLES = ("requests", "group_runs", "users")
+NAME_TABLES = {"requests": "keys", "group_runs": "groups", "users": "scenarios"}
+ID_COLUMNS = {"requests": "key", "group_runs": "path", "users": "scenario"}
+
+
 @dataclass
 class Columns:
     """Parallel arrays, appended in chunks and joined once."""
@@ -32,9 +39,21 @@ class Columns:
         for name in self.names:
             self.chunks.setdefault(name, []).append(arrays[name])
 
+    def joined(self) -> dict[str, np.ndarray]:
+        return {name: self.get(name, np.bool_ if name in BOOL_COLUMNS else np.int64)
+                for name in self.names}  # fmt: skip
+
     def get(self, name: str, dtype: type = np.int64) -> np.ndarray:
         parts = self.chunks.get(name, [])
         return np.concatenate(parts).astype(dtype, copy=False) if parts else np.empty(0, dtype)
+
+
+def _check(table: str, columns: dict[str, np.ndarray], names: int) -> None:
+    """A damaged archive must not become numbers: equal lengths, ids naming a known string."""
+    lengths = {len(c) for c in columns.values()}
+    ids = columns[ID_COLUMNS[table]]
+    if len(lengths) > 1 or (len(ids) and (ids.min() < 0 or ids.max() >= names)):
+        raise ValueError(f"series table {table} is inconsistent")
 
 
 @dataclass
@@ -48,7 +67,7 @@ class SeriesRecords:
     group_runs: Columns = field(
         default_factory=lambda: Columns(("path", "start", "end", "cumulated", "ok"))
     )
-    users: Columns = field(default_factory=lambda: Columns(("scenario", "start", "time")))
+    users: Columns = field(default_factory=lambda: Columns(("scenario", "is_start", "time")))
 
     def add(self, batch: RecordBatch, strings: FileStrings) -> None:
         b = batch
@@ -72,15 +91,49 @@ class SeriesRecords:
         if len(b.user_scenario):
             self.users.add(
                 scenario=_lookup(strings.scenarios, self.scenarios, b.user_scenario),
-                start=b.user_start,
+                is_start=b.user_start,
                 time=b.user_time,
             )
+
+    def extend(self, other: SeriesRecords) -> None:
+        """Add another input's records (a shard's), its names interned here."""
+        for table in TABLES:
+            columns = getattr(other, table).joined()
+            id_column = ID_COLUMNS[table]
+            mine, theirs = getattr(self, NAME_TABLES[table]), getattr(other, NAME_TABLES[table])
+            columns[id_column] = _lookup(theirs, mine, columns[id_column])
+            getattr(self, table).add(**columns)
+
+    def to_arrays(self) -> tuple[dict[str, list[str]], dict[str, np.ndarray]]:
+        """(names, arrays): what a shard stores (`series.<table>.<column>` arrays)."""
+        names = {t: getattr(self, t).values for t in NAME_TABLES.values()}
+        arrays = {
+            f"series.{table}.{name}": values
+            for table in TABLES
+            for name, values in getattr(self, table).joined().items()
+        }
+        return names, arrays
+
+    @staticmethod
+    def from_arrays(names: dict[str, list[str]], arrays: Any) -> SeriesRecords:
+        """The inverse of `to_arrays`; `arrays` is a mapping (an open npz archive)."""
+        found = SeriesRecords()
+        for table_name, values in names.items():
+            table = getattr(found, table_name)
+            for value in values:
+                table.intern(value)
+        for table in TABLES:
+            columns = getattr(found, table)
+            loaded = {n: np.asarray(arrays[f"series.{table}.{n}"]) for n in columns.names}
+            _check(table, loaded, len(getattr(found, NAME_TABLES[table])))
+            columns.add(**loaded)
+        return found
 
     def bounds(self) -> tuple[int, int] | None:
         """T1: S = earliest request, user or group start; E = latest request end, user event
         or group end (the RUN record's time is not used)."""
         user_time = self.users.get("time")
-        user_start = self.users.get("start", np.bool_)
+        user_start = self.users.get("is_start", np.bool_)
         lows = [self.requests.get("start"), self.group_runs.get("start"), user_time[user_start]]
         highs = [self.requests.get("end"), self.group_runs.get("end"), user_time]
         lo = [int(a.min()) for a in lows if len(a)]

@@ -193,7 +193,7 @@ class _Pages:
 
     def _users(self) -> dict[str, Any]:
         users = self.records.users
-        scenario, is_start = users.get("scenario"), users.get("start", np.bool_)
+        scenario, is_start = users.get("scenario"), users.get("is_start", np.bool_)
         time = users.get("time")
         out: dict[str, Any] = {}
         for key, measure in (
