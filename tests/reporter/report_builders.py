@@ -6,6 +6,7 @@ Statistics come from the real engine (`gatling_common.results`), never from hand
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,9 @@ from gatling_common.results.generate import RunSpec, catalog_strings, generate
 from gatling_common.results.records import FileStrings, RecordBatch, RunInfo, request_key
 from gatling_common.results.report_data import report_data
 from gatling_common.results.stats import InputInfo, RunStats, merge_all, stats_of_batches
+from gatling_common.series.collect import SeriesRecords
+from gatling_common.series.document import series_document
+from gatling_reporter.build import series_settings
 from gatling_reporter.html.adapter import model_from_report_data
 from gatling_reporter.html.render import render_report
 from gatling_reporter.thresholds import AssertionResult
@@ -24,8 +28,24 @@ HOSTILE_MESSAGE = "status 500 </script><script>alert(3)</script> & <b>bold</b>"
 HOSTILE_SCENARIO = '<svg onload=alert(4)> <b>bold</b> <a href="javascript:alert(7)">x</a>'
 
 
-def generated_run(pods: int = 3, requests: int = 6000) -> RunStats:
-    parts = []
+@dataclass
+class BuiltRun:
+    """A run's statistics and its chart records, both from the same batches."""
+
+    stats: RunStats
+    records: SeriesRecords
+
+
+def _of_batches(
+    batches: list[RecordBatch], strings: FileStrings, info: InputInfo, records: SeriesRecords
+) -> RunStats:
+    for batch in batches:
+        records.add(batch, strings)
+    return stats_of_batches(batches, strings, info)
+
+
+def generated_run(pods: int = 3, requests: int = 6000) -> BuiltRun:
+    parts, records = [], SeriesRecords()
     for i in range(pods):
         spec = RunSpec(requests=requests, seed=i + 1, duration_s=120, ko_rate=0.02 * (i + 1))
         run = RunInfo(
@@ -36,11 +56,11 @@ def generated_run(pods: int = 3, requests: int = 6000) -> RunStats:
             gatling_version=spec.version,
         )
         info = InputInfo(f"/run/pod-{i}.log", run, "FAILED" if i == 2 else "COMPLETED")
-        parts.append(stats_of_batches(list(generate(spec)), catalog_strings(), info))
-    return merge_all(parts)
+        parts.append(_of_batches(list(generate(spec)), catalog_strings(), info, records))
+    return BuiltRun(merge_all(parts), records)
 
 
-def hostile_run() -> RunStats:
+def hostile_run() -> BuiltRun:
     """A small run whose names and messages try to break out of HTML, JSON and chart tooltips."""
     strings = FileStrings()
     plain = strings.request_keys.intern(request_key((), "Plain"))
@@ -70,15 +90,19 @@ def hostile_run() -> RunStats:
         description="</script><script>alert(6)</script>",
         gatling_version="3.10.5",
     )
-    return stats_of_batches([batch], strings, InputInfo("/run/<pod>.log", run, "COMPLETED"))
+    records = SeriesRecords()
+    info = InputInfo("/run/<pod>.log", run, "COMPLETED")
+    return BuiltRun(_of_batches([batch], strings, info, records), records)
 
 
 def render(
-    stats: RunStats, out: Path, thresholds: list[AssertionResult] | None = None
+    run: BuiltRun, out: Path, thresholds: list[AssertionResult] | None = None
 ) -> dict[str, object]:
-    """Write the report as `build` does (stats JSON + pages); return the report data."""
-    data = report_data(stats, StatsSettings())
+    """Write the report as `build` does (stats JSON, chart data, pages); return the report data."""
+    data = report_data(run.stats, StatsSettings())
+    series = series_document(run.records, series_settings(run.stats, StatsSettings()))
     (out / "js").mkdir(parents=True, exist_ok=True)
     (out / "js" / "stats.json").write_text(json.dumps(data["stats"]))
-    render_report(out, model_from_report_data(data, thresholds or [], stats))
+    (out / "js" / "series.json").write_text(json.dumps(series))
+    render_report(out, model_from_report_data(data, thresholds or [], run.stats, series))
     return data

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import tracemalloc
 from typing import Any
 
 import numpy as np
@@ -147,3 +148,22 @@ def test_hostile_names_are_kept_exactly() -> None:
     d = doc(recs)
     assert page(d, "request", "g<1>", name)["outcome"] == [1, 0]
     assert page(d, "global")["request_counts"] == [[name, 1, 0]]
+
+
+def test_runs_far_apart_cost_no_slot_per_second() -> None:
+    """Users 300 days apart: the users chart is computed from the changes, not per second
+    (26 million seconds would cost over a gigabyte)."""
+    later = T0 + 300 * 86_400_000
+    recs = records(
+        [(A, T0, T0 + 5, True), (A, later, later + 5, True)],
+        users=[("s", True, T0), ("s", False, T0 + 6), ("s", True, later), ("s", False, later + 6)],
+    )
+    tracemalloc.start()
+    try:
+        g = page(doc(recs), "global")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 50_000_000
+    assert len(g["users_all"]) <= 1000 and g["users_all"][0][1] == 0  # 1 user in 8.6 h: mean 0
+    assert g["requests"][0][1:] == [0, 0, 0] and len(g["requests"]) == 1000

@@ -137,7 +137,7 @@ def build_command(
     )
     result = build(settings)
     verdicts = finish_report(
-        result.stats, result.summary, settings.stats, output, thresholds, junit
+        result.stats, result.summary, settings.stats, output, thresholds, junit, result.series
     )
     click.echo(render(result.summary), nl=False)
     click.echo(threshold_lines(verdicts), nl=False)
@@ -234,7 +234,13 @@ def report_command(
             raise in_source_terms(exc, Path(tmp, "inputs"), source_store) from None
         name_inputs_by_source(result.stats, result.summary, Path(tmp, "inputs"), source_store)
         verdicts = finish_report(
-            result.stats, result.summary, settings.stats, settings.output, thresholds, junit
+            result.stats,
+            result.summary,
+            settings.stats,
+            settings.output,
+            thresholds,
+            junit,
+            result.series,
         )
         url = publish(settings.output, target_store, workers=workers)
     click.echo(render(result.summary), nl=False)

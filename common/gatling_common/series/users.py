@@ -11,20 +11,41 @@ from gatling_common.series.axis import Axis
 
 def active_users(axis: Axis, is_start: BOOL, time: I64) -> list[list[int]]:
     """U1: a user counts in every second it overlaps, its end's second included; each bucket
-    shows the mean of its seconds, rounded down; a bucket no second falls in is left out."""
+    shows the mean of its seconds, rounded down; a bucket no second falls in is left out.
+
+    Computed from the seconds where the count changes, never one slot per second: records a
+    year apart (runs merged from far apart) must not cost gigabytes."""
     seconds = max(1, -(-(axis.end - axis.start) // 1000))
     # second j is (S + 1000 j, S + 1000 (j + 1)]; an event at exactly S is in second 0
     j = np.clip(-(-(time - axis.start) // 1000) - 1, 0, seconds - 1)
-    starts = np.bincount(j[is_start], minlength=seconds)
-    ends = np.bincount(j[~is_start], minlength=seconds)
-    ended_before = np.concatenate(([0], np.cumsum(ends)[:-1]))
-    active = np.cumsum(starts) - ended_before
+    # active(j) rises at a start's second and falls the second after an end's
+    points = np.concatenate((j[is_start], j[~is_start] + 1))
+    deltas = np.concatenate((np.ones(int(is_start.sum()), np.int64),
+                             -np.ones(int((~is_start).sum()), np.int64)))  # fmt: skip
     width = max(1, (axis.end - axis.start) // axis.length)
-    bucket = np.minimum(axis.length - 1, np.arange(seconds) * 1000 // width)
-    sums = np.bincount(bucket, weights=active, minlength=axis.length)
-    sizes = np.bincount(bucket, minlength=axis.length)
+    # bucket k holds the seconds j with min(n - 1, floor(j · 1000 / W)) == k
+    k = np.arange(axis.length + 1, dtype=np.int64)
+    bounds = np.minimum(-(-(k * width) // 1000), seconds)
+    bounds[-1] = seconds
+    sums = np.diff(step_integral(points, deltas, bounds))
+    sizes = np.diff(bounds)
     labels = axis.labels()
-    return [[labels[k], int(sums[k] // sizes[k])] for k in range(axis.length) if sizes[k]]
+    return [[labels[b], int(sums[b] // sizes[b])] for b in range(axis.length) if sizes[b] > 0]
+
+
+def step_integral(points: I64, deltas: I64, at: I64) -> I64:
+    """For each x in `at`: the sum over integer seconds s < x of f(s), where f is 0 before the
+    first point and changes by `deltas` at `points`."""
+    if len(points) == 0:
+        return np.zeros(len(at), np.int64)
+    order = np.argsort(points, kind="stable")
+    pts, level = points[order], np.cumsum(deltas[order])
+    last = np.concatenate((pts[1:] != pts[:-1], [True]))  # one level per distinct point
+    pts, level = pts[last], level[last]
+    area = np.concatenate(([0], np.cumsum(level[:-1] * np.diff(pts))))
+    i = np.searchsorted(pts, at, side="right") - 1
+    ii = np.maximum(i, 0)
+    return np.where(i >= 0, area[ii] + level[ii] * (at - pts[ii]), 0).astype(np.int64)
 
 
 def concurrent_users(axis: Axis, is_start: BOOL, time: I64) -> list[list[int]]:

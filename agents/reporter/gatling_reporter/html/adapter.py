@@ -1,6 +1,6 @@
-"""Build the pages' `ReportModel` from the engine's `report_data` dict (schema version 1).
-
-`report_data`'s schema is documented in gatling_common/results/report_data.py. Per-pod totals
+"""Build the pages' `ReportModel`: the run and pods from the engine's `report_data` dict (schema
+version 1, documented in gatling_common/results/report_data.py), every page's charts from the
+js/series.json document (Gatling's chart rules, gatling_common.series). Per-pod totals
 (requests, KO, response times) come from the `RunStats` themselves when given: report_data only
 has per-pod rates, rounded per bucket.
 """
@@ -23,14 +23,14 @@ from gatling_reporter.html.model import (
     PodSeries,
     PodSummary,
     PodView,
+    Points,
     ReportModel,
     RunView,
 )
 from gatling_reporter.thresholds import AssertionResult
 
 SUPPORTED_VERSION = 1
-# Of the engine's ten percentiles over time, these read well on one chart.
-SHOWN_PERCENTILES = ("p50", "p75", "p95", "p99")
+PERCENTILE_LABELS = ("min", "p25", "p50", "p75", "p80", "p85", "p90", "p95", "p99", "max")
 POD_SUFFIXES = (".log.gz", ".log", ".stats")
 
 
@@ -53,31 +53,96 @@ def model_from_report_data(
     data: Mapping[str, Any],
     thresholds: Sequence[AssertionResult] = (),
     stats: RunStats | None = None,
+    series: Mapping[str, Any] | None = None,
 ) -> ReportModel:
+    """`series`: the js/series.json document the charts draw (none: pages without charts)."""
     if data.get("version") != SUPPORTED_VERSION:
         raise FleetError(
             f"report data version {data.get('version')!r}: this HTML renderer reads version "
             f"{SUPPORTED_VERSION}"
         )
-    series = data["series"]
-    times = list(series["times"])
-    root_key = str(data["stats"].get("pathFormatted", ""))
-    nodes: dict[str, NodeSeries] = {
-        key: _node_series(times, raw) for key, raw in series["nodes"].items() if key != root_key
+    times = list(data["series"]["times"])
+    pages = {(p["kind"], tuple(p["path"])): p for p in (series or {}).get("pages", [])}
+    nodes = {
+        key: node_series(pages[page]) for key, page in page_keys(data["stats"]) if page in pages
     }
-    global_series = None
-    if root_key in series["nodes"]:
-        global_series = _node_series(times, series["nodes"][root_key], series["users"])
+    root = pages.get(("global", ()))
     return ReportModel(
         run=_run(data),
         stats_tree=data["stats"],
         percentile_labels=[percentile_label(p) for p in data["settings"]["percentiles"]],
         errors=[ErrorRow(e["message"], e["count"], e["percentage"]) for e in data["errors"]],
         thresholds=list(thresholds),
-        global_series=global_series,
+        global_series=node_series(root) if root else None,
         node_series=nodes,
         node_errors={},
         pods=_pods(data, times, stats),
+    )
+
+
+PageKey = tuple[str, tuple[str, ...]]
+
+
+def page_keys(tree: Mapping[str, Any]) -> list[tuple[str, PageKey]]:
+    """(pathFormatted, series page key) of every node of the stats.json tree."""
+    found: list[tuple[str, PageKey]] = []
+
+    def walk(node: Mapping[str, Any], groups: tuple[str, ...]) -> None:
+        for child in (node.get("contents") or {}).values():
+            path = (*groups, str(child.get("name", "")))
+            kind = "group" if child.get("type") == "GROUP" else "request"
+            found.append((str(child.get("pathFormatted") or ""), (kind, path)))
+            if kind == "group":
+                walk(child, path)
+
+    walk(tree, ())
+    return found
+
+
+def _distribution(raw: Mapping[str, Any]) -> Distribution:
+    """Both sides over one axis: the union of their bars (per-value charts differ by side)."""
+    ok = {int(ms): pct for ms, pct in raw["ok"] if ms is not None}
+    ko = {int(ms): pct for ms, pct in raw["ko"] if ms is not None}
+    x = sorted(ok.keys() | ko.keys())
+    return Distribution(x, [ok.get(v, 0.0) for v in x], [ko.get(v, 0.0) for v in x])
+
+
+def _bands(points: list[list[Any]]) -> dict[str, list[int | None]]:
+    values = [p[1] for p in points]
+    return {
+        label: [None if v is None else int(v[i]) for v in values]
+        for i, label in enumerate(PERCENTILE_LABELS)
+    }
+
+
+def _split(points: list[list[Any]]) -> tuple[list[int], list[int]]:
+    return [int(p[2]) for p in points], [int(p[3]) for p in points]
+
+
+def _points(points: list[list[int]]) -> Points:
+    return Points([int(t) * 1000 for t, _ in points], [int(n) for _, n in points])
+
+
+def node_series(page: Mapping[str, Any]) -> NodeSeries:
+    if page["kind"] == "group":
+        return NodeSeries(
+            time=[int(t) * 1000 for t, _ in page["duration_percentiles"]],
+            percentiles=_bands(page["duration_percentiles"]),
+            distribution=_distribution(page["duration_distribution"]),
+            cumulated_percentiles=_bands(page["cumulated_percentiles"]),
+            cumulated_distribution=_distribution(page["cumulated_distribution"]),
+        )
+    scatter = page.get("rps_scatter")
+    users = page.get("users") or {}
+    return NodeSeries(
+        time=[int(p[0]) * 1000 for p in page["requests"]],
+        percentiles=_bands(page["percentiles"]),
+        distribution=_distribution(page["distribution"]),
+        requests=_split(page["requests"]),
+        responses=_split(page["responses"]),
+        scatter=(scatter["ok"], scatter["ko"]) if scatter else None,
+        users={name: _points(points) for name, points in users.items()},
+        users_all=_points(page["users_all"]) if "users_all" in page else None,
     )
 
 
@@ -100,35 +165,6 @@ def _run(data: Mapping[str, Any]) -> RunView:
         versions=list(sim["gatling_versions"]),
         pods=pods,
         skipped=dict(data["skipped"]),
-    )
-
-
-def _distribution(raw: Mapping[str, Any]) -> Distribution:
-    return Distribution(list(raw["times"]), list(raw["ok"]), list(raw["ko"]))
-
-
-def _node_series(
-    times: list[int], raw: Mapping[str, Any], users: Mapping[str, Any] | None = None
-) -> NodeSeries:
-    pct = raw["percentiles"]
-    by_label = dict(zip(pct["labels"], pct["values"], strict=True))
-    percentiles = {label: by_label[label] for label in SHOWN_PERCENTILES if label in by_label}
-    if all(v is None for values in percentiles.values() for v in values):
-        percentiles = {}  # a group without GROUP records of its own: nothing to chart
-    pair = {
-        name: (list(raw[name]["ok"]), list(raw[name]["ko"]))
-        for name in ("requests", "responses")
-        if name in raw
-    }
-    duration = raw.get("duration_distribution")
-    return NodeSeries(
-        time=times,
-        percentiles=percentiles,
-        distribution=_distribution(raw["distribution"]),
-        requests=pair.get("requests"),
-        responses=pair.get("responses"),
-        duration_distribution=_distribution(duration) if duration else None,
-        users=dict(users["scenarios"]) if users else {},
     )
 
 

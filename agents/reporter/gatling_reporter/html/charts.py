@@ -12,19 +12,36 @@ from typing import Any
 from gatling_reporter.html.model import Distribution, NodeSeries, PodSeries
 
 Chart = dict[str, Any]
-# Percentiles over time: light to dark as the percentile rises, so the tail reads as "worse".
-PERCENTILE_COLORS = {"p50": "#9cc3e4", "p75": "#5b9bd5", "p95": "#2f5d9e", "p99": "#16325c"}
+# Percentile bands, light to dark as the percentile rises, so the tail reads as "worse".
+BAND_COLORS = {"min": "#dbe8f5", "p25": "#bcd5ee", "p50": "#9cc3e4", "p75": "#7aaedb",
+               "p80": "#5b9bd5", "p85": "#4a86c4", "p90": "#3b71b1", "p95": "#2f5d9e",
+               "p99": "#204680", "max": "#16325c"}  # fmt: skip
 
 
 def node_charts(series: NodeSeries, *, with_users: bool) -> list[Chart]:
+    """The charts of one page, in Gatling's order."""
     charts: list[Chart] = []
-    if with_users and series.users:
+    if with_users:
+        charts += _users(series)
+    is_group = series.cumulated_percentiles is not None
+    what = "duration" if is_group else "response time"
+    charts.append(_distribution("distribution", f"Distribution of the {what}", series.distribution))
+    charts.append(
+        _bands("percentiles", f"{what.capitalize()} percentiles over time (OK)", series.percentiles)
+    )
+    if series.cumulated_distribution is not None and series.cumulated_percentiles is not None:
         charts.append(
-            _time_chart(
-                "users",
-                "Active users per scenario",
-                "users",
-                [{"name": name, "y": values} for name, values in series.users.items()],
+            _distribution(
+                "cumulated-distribution",
+                "Distribution of the cumulated response time",
+                series.cumulated_distribution,
+            )
+        )
+        charts.append(
+            _bands(
+                "cumulated-percentiles",
+                "Cumulated response time percentiles over time (OK)",
+                series.cumulated_percentiles,
             )
         )
     for chart_id, title, pair in (
@@ -32,40 +49,51 @@ def node_charts(series: NodeSeries, *, with_users: bool) -> list[Chart]:
         ("responses", "Responses per second (by end)", series.responses),
     ):
         if pair is not None:
-            ok, ko = pair
-            charts.append(
-                _time_chart(
-                    chart_id,
-                    title,
-                    chart_id + "/s",
-                    [{"name": "OK", "y": ok}, {"name": "KO", "y": ko}],
-                    kind="area",
-                )
-            )
-    is_group = series.duration_distribution is not None
-    what = "cumulated response time" if is_group else "response time"
-    charts.append(_distribution("distribution", f"Distribution of the {what}", series.distribution))
-    if series.duration_distribution is not None:
-        charts.append(
-            _distribution(
-                "duration-distribution",
-                "Distribution of the duration",
-                series.duration_distribution,
-            )
-        )
-    if series.percentiles:
-        charts.append(
-            _time_chart(
-                "percentiles",
-                f"{what.capitalize()} percentiles over time (OK)",
-                "ms",
-                [
-                    {"name": label, "y": values, "color": PERCENTILE_COLORS.get(label)}
-                    for label, values in series.percentiles.items()
-                ],
-            )
-        )
-    return [c for c in charts if has_data(c)]
+            charts.append(_throughput(chart_id, title, *pair))
+    if series.scatter is not None and not with_users:
+        charts.append(_scatter(*series.scatter))
+    return [c for c in charts if has_data(c)]  # fmt: skip
+
+
+def _users(series: NodeSeries) -> list[Chart]:
+    lines = [{"name": name, "x": p.x, "y": p.y} for name, p in series.users.items()]
+    if series.users_all is not None and len(series.users) > 1:
+        lines.append({"name": "All users", "x": series.users_all.x, "y": series.users_all.y})
+    return [_time_chart("users", "Active users along the run", "users", lines)] if lines else []
+
+
+def _throughput(chart_id: str, title: str, ok: list[int], ko: list[int]) -> Chart:
+    """All, OK and KO as three lines, not stacked: a run without KO draws no red at all."""
+    lines: list[dict[str, Any]] = [
+        {"name": "All", "y": [a + b for a, b in zip(ok, ko, strict=True)], "color": "#2f5d9e"},
+        {"name": "OK", "y": ok},
+    ]
+    if any(ko):
+        lines.append({"name": "KO", "y": ko})
+    return _time_chart(chart_id, title, chart_id + "/s", lines)
+
+
+def _bands(chart_id: str, title: str, values: dict[str, list[int | None]]) -> Chart:
+    """Gatling's bands: each percentile filled down to the one below it."""
+    lines = [
+        {"name": label, "y": y, "color": BAND_COLORS.get(label)} for label, y in values.items()
+    ]
+    return _time_chart(chart_id, title, "ms", lines, kind="bands")
+
+
+def _scatter(ok: list[list[int]], ko: list[list[int]]) -> Chart:
+    series = [{"name": "OK", "x": [p[0] for p in ok], "y": [p[1] for p in ok]}]
+    if ko:
+        series.append({"name": "KO", "x": [p[0] for p in ko], "y": [p[1] for p in ko]})
+    return {
+        "id": "rps-scatter",
+        "title": "Response time (p95) against global requests per second",
+        "kind": "scatter",
+        "xType": "linear",
+        "xTitle": "requests/s (all requests)",
+        "yTitle": "ms",
+        "series": series,
+    }
 
 
 def has_data(chart: Chart) -> bool:

@@ -40,16 +40,32 @@ class Distribution:
 
 
 @dataclass(frozen=True)
+class Points:
+    """A series with its own x values (users: a bucket without a second is left out)."""
+
+    x: list[int]
+    y: list[int]
+
+
+@dataclass(frozen=True)
 class NodeSeries:
-    """Time series of one node (global, a group or a request); groups have no throughput."""
+    """The charts of one page (global, a group or a request), from js/series.json.
+
+    `time` is each bucket's label in epoch ms; every list of a time series has one value per
+    bucket. Percentiles are the ten of Gatling's chart (min, p25, ..., p99, max) of OK ones.
+    Group pages have no throughput: their `percentiles` and `distribution` are of the duration,
+    `cumulated_*` of the cumulated response time."""
 
     time: list[int]
-    percentiles: dict[str, list[int | None]]  # label ("p95") -> value per point, OK only
+    percentiles: dict[str, list[int | None]]
     distribution: Distribution
     requests: tuple[list[int], list[int]] | None = None  # (OK, KO) per second, by start
     responses: tuple[list[int], list[int]] | None = None  # (OK, KO) per second, by end
-    duration_distribution: Distribution | None = None  # groups: of end - start
-    users: dict[str, list[int]] = field(default_factory=dict)  # scenario -> active users
+    cumulated_percentiles: dict[str, list[int | None]] | None = None
+    cumulated_distribution: Distribution | None = None
+    scatter: tuple[list[list[int]], list[list[int]]] | None = None  # (OK, KO) [rps, p95 ms]
+    users: dict[str, Points] = field(default_factory=dict)  # scenario -> active users
+    users_all: Points | None = None
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,7 @@ def finish_report(
     output: Path,
     assertions: Sequence[Assertion],
     junit: Path | None = None,
+    series: dict[str, Any] | None = None,
 ) -> list[AssertionResult]:
     """Evaluate `assertions`, add them to summary.json, write the JUnit file and the pages."""
     results = evaluate(assertions, RunStatsSource(stats))
@@ -93,7 +94,7 @@ def finish_report(
         classes = summary.get("simulation", {}).get("classes") or [""]
         write_junit(junit, results, simulation=", ".join(classes))
     data = report_data(stats, settings)
-    pages = render_report(output, model_from_report_data(data, results, stats))
+    pages = render_report(output, model_from_report_data(data, results, stats, series))
     log.info("html: %d files written to %s", len(pages), output)
     return results
 

@@ -32,12 +32,14 @@
     return function (params) {
       var items = Array.isArray(params) ? params : [params];
       if (!items.length) { return ""; }
-      var axis = items[0].axisValue;
+      var first = items[0];
+      var axis = first.axisValue !== undefined ? first.axisValue
+        : (Array.isArray(first.value) ? first.value[0] : "");
       var head = chart.xType === "date"
         ? echarts.time.format(axis, "{yyyy}-{MM}-{dd} {HH}:{mm}:{ss} UTC", true)
         : number(Number(axis)) + (chart.xTitle ? " " + chart.xTitle : "");
       var lines = items.map(function (p) {
-        var value = Array.isArray(p.value) ? p.value[1] : p.value;
+        var value = valueOf(p);
         return '<div class="tip-row">' + p.marker + '<span class="tip-name">' +
           escape(p.seriesName) + '</span><span class="tip-value">' + escape(number(value)) +
           "</span></div>";
@@ -46,29 +48,70 @@
     };
   }
 
+  // Percentile bands are drawn stacked: each series holds its rise over the one below, and the
+  // tooltip shows the real value, kept in `raw`.
+  function bandData(chart, index, x) {
+    var below = index > 0 ? chart.series[index - 1].y : null;
+    return chart.series[index].y.map(function (y, i) {
+      var rise = (y === null || (below && below[i] === null)) ? null : y - (below ? below[i] : 0);
+      return { value: [x[i], rise], raw: y };
+    });
+  }
+
+  function isolated(y) {
+    return y.map(function (v, i) {
+      return v !== null && (i === 0 || y[i - 1] === null) && (i === y.length - 1 || y[i + 1] === null);
+    });
+  }
+
+  function pairs(series, x) {
+    return series.y.map(function (y, i) { return [x[i], y]; });
+  }
+
   function seriesFor(chart, series, index) {
     var color = colorOf(series, index);
     var x = series.x || chart.x || data.time;
-    var out = {
-      name: series.name,
-      color: color,
-      data: chart.kind === "bar" ? series.y : series.y.map(function (y, i) { return [x[i], y]; })
-    };
+    var out = { name: series.name, color: color };
     if (chart.kind === "bar") {
       out.type = "bar";
+      out.data = series.y;
       if (chart.barmode === "stack") { out.stack = "bars"; }
       out.barCategoryGap = "10%";
       return out;
     }
-    out.type = "line";
-    out.showSymbol = false;
-    out.lineStyle = { width: 1.6 };
-    if (chart.kind === "area") {
-      out.stack = series.stack || "one";
-      out.areaStyle = { opacity: 0.55 };
-      out.lineStyle = { width: 1 };
+    if (chart.kind === "scatter") {
+      out.type = "scatter";
+      out.symbolSize = 6;
+      out.data = pairs(series, x);
+      return out;
     }
+    out.type = "line";
+    // A lone point between gaps has no line to show it: such points, and only those, get a dot.
+    var lone = isolated(series.y);
+    out.showSymbol = true;
+    out.symbolSize = function (value, params) { return lone[params.dataIndex] ? 5 : 0; };
+    out.lineStyle = { width: 1.6 };
+    if (chart.kind === "bands") {
+      out.stack = "bands";
+      out.data = bandData(chart, index, x);
+      out.areaStyle = { opacity: index === 0 ? 0 : 0.85 };
+      out.lineStyle = { width: 1 };
+      return out;
+    }
+    out.data = pairs(series, x);
     return out;
+  }
+
+  function valueOf(point) {
+    if (point.data && point.data.raw !== undefined) { return point.data.raw; }
+    return Array.isArray(point.value) ? point.value[1] : point.value;
+  }
+
+  function zoomFor(chart) {
+    if (chart.xType !== "date") { return undefined; }
+    // Wheel/drag zoom inside the chart and a range slider under it.
+    return [{ type: "inside", filterMode: "none" },
+      { type: "slider", height: 16, bottom: 26, filterMode: "none" }];
   }
 
   function xAxisFor(chart) {
@@ -97,7 +140,9 @@
       useUTC: true,
       color: COLORS,
       textStyle: { fontFamily: "system-ui, sans-serif", color: INK },
-      grid: { left: NARROW ? 8 : 12, right: 16, top: 30, bottom: chart.xTitle ? 62 : 48 },
+      grid: { left: NARROW ? 8 : 12, right: 16, top: 30,
+        bottom: (chart.xTitle ? 62 : 48) + (chart.xType === "date" ? 24 : 0) },
+      dataZoom: zoomFor(chart),
       legend: {
         type: "scroll",
         bottom: 0,
@@ -107,9 +152,9 @@
         textStyle: { color: INK }
       },
       tooltip: {
-        trigger: "axis",
         confine: true,
         className: "chart-tip",
+        trigger: chart.kind === "scatter" ? "item" : "axis",
         axisPointer: { type: chart.kind === "bar" ? "shadow" : "line" },
         formatter: tooltipFor(chart)
       },
