@@ -14,6 +14,7 @@ import pytest
 from gatling_common.results.collect import stats_of_log
 from gatling_common.results.gatling_json import (
     StatsSettings,
+    for_version,
     global_stats_json,
     request_file_name,
     stats_tree_json,
@@ -69,17 +70,12 @@ def version_of(name: str) -> tuple[int, int]:
 
 
 def settings_for(name: str, expected: dict[str, Any]) -> StatsSettings:
-    """The run's gatling.conf bounds, read back from Gatling's own range labels."""
+    """The run's gatling.conf bounds, read back from Gatling's own range labels; everything else
+    as the product derives it from the log's version."""
     stats = expected["stats"]
     lower = int(re.search(r"t < (\d+) ms", stats["group1"]["name"]).group(1))  # type: ignore[union-attr]
     higher = int(re.search(r"(\d+) ms$", stats["group3"]["name"]).group(1))  # type: ignore[union-attr]
-    version = version_of(name)
-    return StatsSettings(
-        lower,
-        higher,
-        float_percentages=version >= (3, 11),
-        high_includes_bound=">=" in stats["group3"]["name"],
-    )
+    return for_version(StatsSettings(lower, higher), version_of(name))
 
 
 def nodes_by_path(tree: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -121,12 +117,11 @@ def test_stats_json_equals_gatling(name: str) -> None:
     settings = settings_for(name, expected)
     stats = stats_of_log(folder / "simulation.log")
     got = stats_tree_json(stats, settings)
-    modern = version_of(name) >= (3, 10)
-    if modern:  # names, paths, pathFormatted, labels: the whole tree but percentiles
-        strip = lambda t: json.loads(  # noqa: E731
-            re.sub(r'"percentiles\d": \{[^}]*\}', '"p": 0', json.dumps(t))
-        )
-        assert strip(got) == strip(expected)
+    # names, paths, pathFormatted, labels, of every version: the whole tree but percentiles
+    strip = lambda t: json.loads(  # noqa: E731
+        re.sub(r'"percentiles\d": \{[^}]*\}', '"p": 0', json.dumps(t))
+    )
+    assert strip(got) == strip(expected)
     got_nodes, exp_nodes = nodes_by_path(got), nodes_by_path(expected)
     assert got_nodes.keys() == exp_nodes.keys()
     raw = raw_values(folder / "simulation.log")
@@ -153,10 +148,9 @@ def test_stats_json_equals_gatling(name: str) -> None:
     global_got = global_stats_json(stats, settings)
     for key in NUMBERS:
         assert global_got[key] == global_expected[key], key
-    if modern:
-        assert {k: v for k, v in global_got.items() if k not in PERCENTILES} == {
-            k: v for k, v in global_expected.items() if k not in PERCENTILES
-        }
+    assert {k: v for k, v in global_got.items() if k not in PERCENTILES} == {
+        k: v for k, v in global_expected.items() if k not in PERCENTILES
+    }
 
 
 def listing_order(node: dict[str, Any]) -> list[Any]:

@@ -4,6 +4,7 @@ pages for the same log (../shared/fixtures/gatling-reports, compared as series-s
 from __future__ import annotations
 
 import copy
+import re
 import json
 from pathlib import Path
 from typing import Any
@@ -77,3 +78,24 @@ def test_the_check_finds_one_wrong_value(series: str, tmp_path: Path) -> None:
     diffs = compare(changed, expected)
     assert len(diffs) == 1
     assert str(tuple(page["path"])) in diffs[0] and series in diffs[0]
+
+
+def _without_percentiles(tree: Any) -> Any:
+    """Gatling's stats.json percentiles are estimates in places (tests/results checks ours are
+    exact); every other value, name and label must be Gatling's."""
+    return json.loads(re.sub(r'"percentiles\d": ?\{[^}]*\}', '"p": 0', json.dumps(tree)))
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("name", gatling_report_names())
+def test_stats_json_in_the_logs_version_conventions(name: str, tmp_path: Path) -> None:
+    """Range rule and labels, root name, pathFormatted (file names), percentages: as the
+    version that wrote the log wrote them, found by the build itself."""
+    folder = gatling_report(name)
+    if not (folder / "js" / "stats.json").is_file():
+        pytest.skip(f"{name}: Gatling wrote no js/stats.json (3.14)")
+    build_series(folder, tmp_path / "report")
+    for file in ("stats.json", "global_stats.json"):
+        ours = json.loads((tmp_path / "report" / "js" / file).read_text("utf-8"))
+        theirs = json.loads((folder / "js" / file).read_text("utf-8"))
+        assert _without_percentiles(ours) == _without_percentiles(theirs), file

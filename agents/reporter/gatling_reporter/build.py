@@ -20,10 +20,16 @@ from typing import Any
 from gatling_common.errors import InputError
 from gatling_common.paths import unwritable
 from gatling_common.results.collect import stats_of_log
-from gatling_common.results.gatling_json import StatsSettings, global_stats_json, stats_tree_json
+from gatling_common.results.gatling_json import (
+    StatsSettings,
+    for_version,
+    global_stats_json,
+    stats_tree_json,
+)
 from gatling_common.results.shard import SHARD_SUFFIX, Shard, read_shard
 from gatling_common.results.stats import RunStats, merge_all
 from gatling_common.results.summary import summary_json
+from gatling_common.results.versions import gatling_version
 from gatling_common.series.collect import SeriesRecords
 from gatling_common.series.document import SeriesSettings, series_document
 
@@ -49,6 +55,7 @@ class BuildResult:
     summary: dict[str, Any]
     series: dict[str, Any]
     used: list[Path]
+    indicators: StatsSettings  # the build's, with the conventions of the logs' Gatling version
 
 
 def pod_of(path: Path) -> tuple[Path, str]:
@@ -145,10 +152,14 @@ def collect(
     return merge_all(parts)
 
 
-def series_settings(stats: RunStats, indicators: StatsSettings) -> SeriesSettings:
-    """Gatling's chart rules are those of the version that wrote the logs (the first input's)."""
+def log_version(stats: RunStats) -> tuple[str, str]:
+    """(version, layout) of the first input that says: its Gatling's rules are the report's."""
     runs = [i.run for i in stats.inputs if i.run.gatling_version or i.run.layout]
-    version, layout = (runs[0].gatling_version, runs[0].layout) if runs else ("", "")
+    return (runs[0].gatling_version, runs[0].layout) if runs else ("", "")
+
+
+def series_settings(stats: RunStats, indicators: StatsSettings) -> SeriesSettings:
+    version, layout = log_version(stats)
     return SeriesSettings(indicators.lower_bound, indicators.higher_bound, version, layout)
 
 
@@ -183,13 +194,15 @@ def build(settings: BuildSettings, statuses: Mapping[str, str] | None = None) ->
         raise InputError(
             f"{', '.join(map(str, files))}: no request, user or group record to report on"
         )
+    indicators = for_version(settings.stats, gatling_version(*log_version(stats)))
     result = BuildResult(
         stats=stats,
-        stats_json=stats_tree_json(stats, settings.stats),
-        global_json=global_stats_json(stats, settings.stats),
-        summary=summary_json(stats, settings.stats),
-        series=series_document(records, series_settings(stats, settings.stats)),
+        stats_json=stats_tree_json(stats, indicators),
+        global_json=global_stats_json(stats, indicators),
+        summary=summary_json(stats, indicators),
+        series=series_document(records, series_settings(stats, indicators)),
         used=files,
+        indicators=indicators,
     )
     out = settings.output
     write_json(out / "js" / "stats.json", result.stats_json)

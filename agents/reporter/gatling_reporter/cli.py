@@ -137,7 +137,7 @@ def build_command(
     )
     result = build(settings)
     verdicts = finish_report(
-        result.stats, result.summary, settings.stats, output, thresholds, junit, result.series
+        result.stats, result.summary, result.indicators, output, thresholds, junit, result.series
     )
     click.echo(render(result.summary), nl=False)
     click.echo(threshold_lines(verdicts), nl=False)
@@ -236,7 +236,7 @@ def report_command(
         verdicts = finish_report(
             result.stats,
             result.summary,
-            settings.stats,
+            result.indicators,
             settings.output,
             thresholds,
             junit,

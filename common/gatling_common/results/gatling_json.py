@@ -9,10 +9,11 @@ is listed only if it contains a request. Empty splits are 0, as Gatling writes t
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,8 @@ from gatling_common.results.records import I64
 from gatling_common.results.stats import NEVER, RunStats
 
 ALL_REQUESTS = "All Requests"
+GLOBAL_INFORMATION = "Global Information"  # the root's name before Gatling 3.8
+LATEST = (3, 14)
 STAT_KEYS = (
     ("numberOfRequests", "count"),
     ("minResponseTime", "min"),
@@ -40,6 +43,22 @@ class StatsSettings:
     percentiles: tuple[float, ...] = (50.0, 75.0, 95.0, 99.0)
     float_percentages: bool = False  # Gatling 3.11+ writes range percentages as doubles
     high_includes_bound: bool = True  # 3.10+: t >= higher is "high"; before 3.10: t > higher
+    conventions: tuple[int, int] = LATEST  # Gatling version whose names and labels are written
+
+
+def root_name(settings: StatsSettings) -> str:
+    return GLOBAL_INFORMATION if settings.conventions < (3, 8) else ALL_REQUESTS
+
+
+def for_version(settings: StatsSettings, version: tuple[int, int]) -> StatsSettings:
+    """`settings` with the conventions of the Gatling version that wrote the logs, so that our
+    stats.json reads as that version's would (range rule, percentages, labels, names)."""
+    return replace(
+        settings,
+        float_percentages=version >= (3, 11),
+        high_includes_bound=version >= (3, 10),
+        conventions=version,
+    )
 
 
 def java_trim(s: str) -> str:
@@ -63,18 +82,21 @@ def clean(s: str) -> str:
     return _NOT_FILE_CHAR.sub("-", _DIACRITICS.sub("-", normalized))
 
 
-def _file_name(s: str) -> str:
+def _file_name(s: str, legacy: bool) -> str:
     trimmed = java_trim(s) or "missing_name"
+    # Before 3.10 the suffix was the first 5 hex digits of the name's MD5, then its Java hash.
+    digest = hashlib.md5(trimmed.encode(), usedforsecurity=False).hexdigest()
+    suffix = digest[:5] if legacy else str(java_hash(trimmed))
     # Java's take(15) counts UTF-16 units; after `clean` only ASCII and '-' remain per code point.
-    return clean(trimmed)[:15] + "-" + str(java_hash(trimmed))
+    return clean(trimmed)[:15] + "-" + suffix
 
 
-def request_file_name(s: str) -> str:
-    return "req_" + _file_name(s)
+def request_file_name(s: str, legacy: bool = False) -> str:
+    return "req_" + _file_name(s, legacy)
 
 
-def group_file_name(s: str) -> str:
-    return "group_" + _file_name(s)
+def group_file_name(s: str, legacy: bool = False) -> str:
+    return "group_" + _file_name(s, legacy)
 
 
 @dataclass
@@ -86,6 +108,7 @@ class Node:
     groups: tuple[str, ...]  # the group path of a request; the full path of a group
     entity: int | None  # id in RunStats names (keys for requests, groups for groups); None: root
     children: list[Node] = field(default_factory=list)
+    legacy_names: bool = False  # file names of Gatling before 3.10
 
     @property
     def path(self) -> str:
@@ -95,12 +118,12 @@ class Node:
     @property
     def path_formatted(self) -> str:
         fn = group_file_name if self.kind == "GROUP" else request_file_name
-        return fn(self.path)
+        return fn(self.path, self.legacy_names)
 
     @property
     def content_key(self) -> str:
         fn = group_file_name if self.kind == "GROUP" else request_file_name
-        return fn(self.name)
+        return fn(self.name, self.legacy_names)
 
     def walk(self) -> list[Node]:
         out = [self]
@@ -109,8 +132,10 @@ class Node:
         return out
 
 
-def build_tree(stats: RunStats) -> Node:
-    root = Node("GROUP", ALL_REQUESTS, (), None)
+def build_tree(stats: RunStats, settings: StatsSettings | None = None) -> Node:
+    settings = settings or StatsSettings()
+    legacy = settings.conventions < (3, 10)
+    root = Node("GROUP", root_name(settings), (), None, legacy_names=legacy)
     groups: dict[tuple[str, ...], Node] = {(): root}
     group_ids = stats.names["groups"].ids
     requests: list[tuple[Node, Node]] = []
@@ -119,7 +144,7 @@ def build_tree(stats: RunStats) -> Node:
         found = groups.get(path)
         if found is None:
             parent = group_node(path[:-1])
-            found = Node("GROUP", path[-1], path, group_ids.get("\x1e".join(path)))
+            found = Node("GROUP", path[-1], path, group_ids.get("\x1e".join(path)), [], legacy)
             groups[path] = found
             parent.children.append(found)
         return found
@@ -129,7 +154,7 @@ def build_tree(stats: RunStats) -> Node:
         if key_id not in seen:  # interned by a file but never counted (e.g. end < 0)
             continue
         parent = group_node(path)
-        requests.append((parent, Node("REQUEST", name, path, key_id)))
+        requests.append((parent, Node("REQUEST", name, path, key_id, [], legacy)))
     # Gatling renders sub-groups before requests in each group's contents.
     for parent, node in requests:
         parent.children.append(node)
@@ -204,8 +229,17 @@ def duration_seconds(stats: RunStats) -> int:
     return math.ceil((stats.end - stats.start) / 1000)
 
 
-def range_labels(settings: StatsSettings) -> list[tuple[str, str]]:
+def range_labels(settings: StatsSettings) -> list[tuple[str, str | None]]:
+    """(name, htmlName) of the four ranges, as the log's Gatling version wrote them (no
+    htmlName before 3.8; 3.8 wrote a real ≥ sign)."""
     lo, hi = settings.lower_bound, settings.higher_bound
+    if settings.conventions < (3, 8):
+        return [(f"t < {lo} ms", None), (f"{lo} ms < t < {hi} ms", None),
+                (f"t > {hi} ms", None), ("failed", None)]  # fmt: skip
+    if settings.conventions < (3, 9):
+        return [(f"t < {lo} ms", f"t < {lo} ms"),
+                (f"{lo} ms <= t < {hi} ms", f"t \u2265 {lo} ms <br> t < {hi} ms"),
+                (f"t \u2265 {hi} ms", f"t \u2265 {hi} ms"), ("failed", "failed")]  # fmt: skip
     return [
         (f"t < {lo} ms", f"t < {lo} ms"),
         (f"{lo} ms <= t < {hi} ms", f"t >= {lo} ms <br> t < {hi} ms"),
@@ -239,12 +273,11 @@ def stats_json(
     for i, ((label, html), count) in enumerate(
         zip(range_labels(settings), numbers.ranges, strict=True)
     ):
-        out[f"group{i + 1}"] = {
-            "name": label,
-            "htmlName": html,
-            "count": count,
-            "percentage": _percentage(count, total, settings),
-        }
+        group: dict[str, Any] = {"name": label}
+        if html is not None:
+            group["htmlName"] = html
+        group.update(count=count, percentage=_percentage(count, total, settings))
+        out[f"group{i + 1}"] = group
     out["meanNumberOfRequestsPerSecond"] = {
         k: _rps(s.count, duration) for k, s in zip(("total", "ok", "ko"), splits, strict=True)
     }
@@ -255,7 +288,7 @@ def stats_tree_json(
     stats: RunStats, settings: StatsSettings, root: Node | None = None
 ) -> dict[str, Any]:
     """The content of `js/stats.json`."""
-    root = root or build_tree(stats)
+    root = root or build_tree(stats, settings)
     duration = duration_seconds(stats)
 
     def render(node: Node) -> dict[str, Any]:
@@ -275,7 +308,6 @@ def stats_tree_json(
 
 def global_stats_json(stats: RunStats, settings: StatsSettings) -> dict[str, Any]:
     """The content of `js/global_stats.json`."""
-    root = Node("GROUP", ALL_REQUESTS, (), None)
-    return stats_json(
-        ALL_REQUESTS, node_numbers(stats, root, settings), duration_seconds(stats), settings
-    )
+    name = root_name(settings)
+    root = Node("GROUP", name, (), None)
+    return stats_json(name, node_numbers(stats, root, settings), duration_seconds(stats), settings)

@@ -276,7 +276,7 @@ def _inputs(stats: RunStats, axis: TimeAxis) -> list[dict[str, Any]]:
 
 def report_data(stats: RunStats, settings: StatsSettings) -> dict[str, Any]:
     stats.compact()
-    root = build_tree(stats)
+    root = build_tree(stats, settings)
     start = stats.start if stats.start is not None else 0
     end = stats.end if stats.end is not None else start
     axis = TimeAxis.for_run(start, end)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from gatling_common.results.records import LAYOUT_BINARY, LAYOUT_TEXT_30
-
-_VERSION = re.compile(r"(\d+)\.(\d+)")
+from gatling_common.results.versions import gatling_version
 
 
 @dataclass(frozen=True)
@@ -16,13 +13,7 @@ class VersionRules:
 
     @staticmethod
     def of(version: str, layout: str = "") -> VersionRules:
-        found = _VERSION.match(version or "")
-        if found:
-            return VersionRules((int(found.group(1)), int(found.group(2))))
-        # No version in the file: the newest rules of the layout that wrote it.
-        if layout == LAYOUT_TEXT_30:
-            return VersionRules((3, 3))
-        return VersionRules((3, 14) if layout == LAYOUT_BINARY else (3, 12))
+        return VersionRules(gatling_version(version, layout))
 
     @property
     def ranked_percentiles(self) -> bool:
