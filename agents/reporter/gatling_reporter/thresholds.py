@@ -312,8 +312,22 @@ class RunStatsSource:
 
     def node(self, target: Target) -> NodeMetrics:
         found = self.root if target.kind == "global" else self._find(target)
-        all_h, _ok, ko, _ranges = node_hists(self.stats, found)
+        return self.metrics_of(found)
+
+    def metrics_of(self, node: Node) -> NodeMetrics:
+        all_h, _ok, ko, _ranges = node_hists(self.stats, node)
         return _HistMetrics(all_h, ko, self.duration_s)
+
+    def at_path(self, parts: tuple[str, ...]) -> Node | None:
+        """The request (groups, then its name) or group (its path) that `parts` names."""
+        for node in self.root.walk()[1:]:
+            path = node.groups if node.kind == "GROUP" else (*node.groups, node.name)
+            if path == parts:
+                return node
+        return None
+
+    def requests(self) -> list[Node]:
+        return [n for n in self.root.walk() if n.kind == "REQUEST"]
 
     def _find(self, target: Target) -> Node:
         kind = "REQUEST" if target.kind == "request" else "GROUP"

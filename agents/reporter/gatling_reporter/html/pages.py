@@ -20,6 +20,12 @@ from gatling_common.results.stats import RunStats
 from gatling_reporter.html.adapter import model_from_report_data
 from gatling_reporter.html.render import render_report
 from gatling_reporter.junit import write_junit
+from gatling_reporter.simulation_assertions import (
+    SimulationResult,
+    assertions_json,
+    assertions_xml,
+    evaluate_simulation,
+)
 from gatling_reporter.thresholds import (
     Assertion,
     AssertionResult,
@@ -84,8 +90,12 @@ def finish_report(
     junit: Path | None = None,
     series: dict[str, Any] | None = None,
 ) -> list[AssertionResult]:
-    """Evaluate `assertions`, add them to summary.json, write the JUnit file and the pages."""
-    results = evaluate(assertions, RunStatsSource(stats))
+    """Evaluate the simulation's assertions and `assertions`, add them to summary.json, write
+    js/assertions.json and .xml (Gatling's), the JUnit file and the pages."""
+    simulation = evaluate_simulation(stats)
+    write_simulation_assertions(output, simulation, stats)
+    results = [r.as_threshold() for r in simulation]
+    results += evaluate(assertions, RunStatsSource(stats))
     summary["thresholds"] = [r.to_json() for r in results]
     output.mkdir(parents=True, exist_ok=True)
     summary_path = output / "summary.json"
@@ -97,6 +107,16 @@ def finish_report(
     pages = render_report(output, model_from_report_data(data, results, stats, series))
     log.info("html: %d files written to %s", len(pages), output)
     return results
+
+
+def write_simulation_assertions(
+    output: Path, results: list[SimulationResult], stats: RunStats
+) -> None:
+    js = output / "js"
+    js.mkdir(parents=True, exist_ok=True)
+    data = assertions_json(results, stats)
+    (js / "assertions.json").write_text(json.dumps(data, indent=2, ensure_ascii=False), "utf-8")
+    (js / "assertions.xml").write_text(assertions_xml(results, data["simulation"]), "utf-8")
 
 
 def threshold_lines(results: Sequence[AssertionResult]) -> str:
