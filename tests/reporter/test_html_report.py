@@ -315,6 +315,4 @@ def test_a_group_without_group_records_gets_no_empty_chart(tmp_path: Path):
         for chart in data["charts"]:
             assert any(v is not None for s in chart["series"] for v in s["y"]), (kind, chart["id"])
     request_charts = [c["id"] for c in page_data(out / pages["request"])["charts"]]
-    assert request_charts == [
-        "distribution", "percentiles", "requests", "responses", "rps-scatter"
-    ]
+    assert request_charts == ["distribution", "percentiles", "requests", "responses", "rps-scatter"]

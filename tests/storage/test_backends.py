@@ -130,6 +130,36 @@ def test_head_and_exists(storage_target: Target, tmp_path: Path) -> None:
     assert not (tmp_path / "x").exists()
 
 
+def test_delete_removes_one_object_and_an_absent_one_is_no_error(
+    storage_target: Target, tmp_path: Path
+) -> None:
+    store = _open(storage_target)
+    src = tmp_path / "f"
+    src.write_bytes(b"hello")
+    store.upload_file(src, "gone.log", metadata={"status": "COMPLETED"})
+    store.upload_file(src, "kept.log")
+
+    store.delete("gone.log")
+    store.delete("gone.log")  # already gone: no error
+    store.delete("never-there.log")
+
+    assert [o.name for o in store.list()] == ["kept.log"]
+    assert not store.exists("gone.log")
+    store.upload_file(src, "gone.log")  # a new object of that name has no old metadata
+    assert dict(store.head("gone.log").metadata) == {}
+
+
+def test_delete_in_a_missing_bucket_names_the_bucket(storage_target: Target) -> None:
+    if storage_target.backend == "local":
+        pytest.skip("a local bucket is a folder: nothing to delete is nothing to do")
+    missing = "missing-" + os.urandom(6).hex()
+    scheme = {"s3": "s3", "gcs": "gs", "azure": "az"}[storage_target.backend]
+    store = open_storage(f"{scheme}://{missing}/run1", storage_target.settings)
+
+    with pytest.raises(BucketNotFoundError, match=missing):
+        store.delete("pod.log")
+
+
 def test_missing_bucket_names_the_bucket(storage_target: Target, tmp_path: Path) -> None:
     missing = "missing-" + os.urandom(6).hex()
     if storage_target.backend == "local":

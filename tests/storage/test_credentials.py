@@ -128,6 +128,64 @@ def test_azure_read_only_sas_cannot_upload(
     assert "sig=" not in str(err.value)
 
 
+def _container_sas_url(account_url: str, container: str, permission: str) -> str:
+    """A SAS URL for one container, as the Go operator's AZUREBLOB_SAS_URL may be."""
+    from azure.storage.blob import ContainerSasPermissions, generate_container_sas
+
+    token = generate_container_sas(
+        AZURITE_ACCOUNT,
+        container,
+        account_key=AZURITE_KEY,
+        permission=ContainerSasPermissions(**dict.fromkeys(permission.split(), True)),
+        expiry=datetime.now(UTC) + timedelta(hours=1),
+    )
+    return f"{account_url}/{container}?{token}"
+
+
+def test_azure_container_sas_url_reaches_that_container_once(
+    azure_container: Target, azurite_server: str, small: Path, tmp_path: Path
+) -> None:
+    container = azure_container.bucket
+    url = _container_sas_url(azurite_server, container, "read write create list")
+    store = open_storage(azure_container.url, replace(TEST_SETTINGS, azure_account_url=url))
+
+    assert store.upload_file(small, "pod.log").size == 100
+    assert [o.name for o in store.list()] == ["pod.log"]
+    assert store.head("pod.log").size == 100
+    store.download_file("pod.log", tmp_path / "back.log")
+    assert (tmp_path / "back.log").read_bytes() == small.read_bytes()
+    # Seen with the account key: the blob is run1/pod.log, not <container>/run1/pod.log.
+    keyed = open_storage(f"az://{container}", azure_container.settings)
+    assert [o.name for o in keyed.list()] == ["run1/pod.log"]
+    public = store.public_url("pod.log")
+    assert public == f"{azurite_server}/{container}/run1/pod.log"  # once, and no token in it
+
+
+def test_azure_container_sas_url_for_another_container_is_refused(
+    azure_container: Target, azurite_server: str, small: Path
+) -> None:
+    url = _container_sas_url(azurite_server, "other-container", "read write create list")
+    store = open_storage(azure_container.url, replace(TEST_SETTINGS, azure_account_url=url))
+
+    with pytest.raises(PermanentStorageError) as err:
+        store.upload_file(small, "pod.log")
+
+    message = str(err.value)
+    assert "'other-container'" in message
+    assert azure_container.url in message
+    assert "sig=" not in message
+
+
+def test_azure_missing_blob_with_a_container_sas_is_not_found(
+    azure_container: Target, azurite_server: str
+) -> None:
+    """A container SAS may not read the container's own properties: still a plain 'no such'."""
+    url = _container_sas_url(azurite_server, azure_container.bucket, "read list")
+    store = open_storage(azure_container.url, replace(TEST_SETTINGS, azure_account_url=url))
+
+    assert not store.exists("pod.log")
+
+
 def test_azure_without_any_credentials_is_a_clear_error(small: Path) -> None:
     store = open_storage("az://c1/run1", StorageSettings())
     with pytest.raises(

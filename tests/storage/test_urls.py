@@ -70,8 +70,33 @@ def test_gcs_public_url_default_and_emulator() -> None:
             ),
             "http://127.0.0.1:10000/devstoreaccount1/reports/run1/r%C3%A9sum%C3%A9.html",
         ),
+        (
+            StorageSettings(
+                azure_account_url="https://acct.blob.core.windows.net/reports?sv=2024&sr=c&sig=SECRET"
+            ),
+            "https://acct.blob.core.windows.net/reports/run1/r%C3%A9sum%C3%A9.html",
+        ),
+        (
+            StorageSettings(
+                azure_account_url="http://127.0.0.1:10000/devstoreaccount1/reports?sr=c&sig=SECRET"
+            ),
+            "http://127.0.0.1:10000/devstoreaccount1/reports/run1/r%C3%A9sum%C3%A9.html",
+        ),
+        (
+            StorageSettings(
+                azure_account_url="http://azurite:10000/devstoreaccount1?srt=sco&sig=S"
+            ),
+            "http://azurite:10000/devstoreaccount1/reports/run1/r%C3%A9sum%C3%A9.html",
+        ),
     ],
-    ids=["sas-url", "connection-string", "azurite"],
+    ids=[
+        "sas-url",
+        "connection-string",
+        "azurite",
+        "container-sas-url",
+        "azurite-container-sas-url",
+        "emulator-host-name",
+    ],
 )
 def test_azure_public_url_never_carries_a_token(settings: StorageSettings, expected: str) -> None:
     url = open_storage("az://reports/run1", settings).public_url("résumé.html")

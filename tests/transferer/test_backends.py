@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from gatling_common.storage import open_storage
+from gatling_common.storage.manifest import read_manifest
 from gatling_transferer.errors import DestinationError
 from gatling_transferer.settings import TransfererSettings
 from gatling_transferer.transfer import run
@@ -67,7 +68,19 @@ def test_gzip_and_two_logs(target: Target, results_dir: Path, tmp_path: Path) ->
     assert [u.name for u in uploaded] == ["pod-1.log.gz", "pod-1-2.log.gz"]
     assert uploaded[0].sent_bytes < uploaded[0].raw_bytes / 7
     store = open_storage(target.url, target.settings)
-    assert sorted(o.name for o in store.list()) == ["pod-1-2.log.gz", "pod-1.log.gz"]
+    assert sorted(o.name for o in store.list()) == [
+        "pod-1-2.log.gz", "pod-1.log.gz", "pod-1.manifest.json"
+    ]  # fmt: skip
+    manifest = read_manifest(store, "pod-1.manifest.json")
+    assert (manifest.pod, manifest.run, manifest.done, manifest.status) == (
+        "pod-1",
+        None,
+        True,
+        "COMPLETED",
+    )
+    assert [(e.name, e.size) for e in manifest.objects] == [
+        (u.name, u.sent_bytes) for u in uploaded
+    ]
     for name, original in (("pod-1.log.gz", first), ("pod-1-2.log.gz", second)):
         store.download_file(name, tmp_path / name)
         assert gzip.decompress((tmp_path / name).read_bytes()) == original.read_bytes()
@@ -149,7 +162,8 @@ def test_without_the_check_a_missing_bucket_ends_with_one_line(
     last = result.stderr.strip().splitlines()[-1]
     # The wording is the storage layer's; the transferer's part is one line naming bucket and key.
     assert last.startswith("error: ")
-    assert "s3://no-such-bucket-4711/run/pod-3.log" in last
+    # The first object written after the marker is the pod's manifest (manifest.py).
+    assert "s3://no-such-bucket-4711/run/pod-3.manifest.json" in last
     assert [line for line in result.stderr.splitlines() if line.startswith("error:")] == [last]
     assert "Traceback" not in result.stderr
 

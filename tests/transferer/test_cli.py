@@ -321,7 +321,7 @@ def test_upload_failure_ends_non_zero_with_one_line(results_dir: Path, tmp_path:
     assert result.stdout == ""
     assert (
         last_line(result.stderr)
-        == f"error: cannot write file://{blocker}/run/pod-x.log: Not a directory"
+        == f"error: cannot write file://{blocker}/run/pod-x.manifest.json: Not a directory"
     )
     assert "Traceback" not in result.stderr
 

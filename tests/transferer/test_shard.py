@@ -7,6 +7,7 @@ from pathlib import Path
 from gatling_common.results.collect import stats_of_log
 from gatling_common.results.shard import dump_shard, load_shard
 from gatling_common.storage import open_storage
+from gatling_common.storage.manifest import read_manifest
 
 from tests.transferer.support import LOG_310, invoke, write_log
 
@@ -23,8 +24,10 @@ def test_shard_beside_each_log_equals_the_logs_statistics(
     assert result.stdout == f"file://{bucket}/pod-s.log.gz\nfile://{bucket}/pod-s-2.log.gz\n"
     store = open_storage(f"file://{bucket}")
     assert sorted(o.name for o in store.list()) == [
-        "pod-s-2.log.gz", "pod-s-2.stats", "pod-s.log.gz", "pod-s.stats"
+        "pod-s-2.log.gz", "pod-s-2.stats", "pod-s.log.gz", "pod-s.manifest.json", "pod-s.stats"
     ]  # fmt: skip
+    listed = [e.name for e in read_manifest(store, "pod-s.manifest.json").objects]
+    assert listed == ["pod-s.log.gz", "pod-s.stats", "pod-s-2.log.gz", "pod-s-2.stats"]
     for name, log in (("pod-s.stats", first), ("pod-s-2.stats", second)):
         store.download_file(name, tmp_path / name)
         shard = load_shard(tmp_path / name)

@@ -6,6 +6,13 @@ the public URL of index.html). What the transferers wrote under a run's location
 `<pod>.log` or `<pod>.log.gz` with object metadata `status` = COMPLETED or FAILED, and
 `<pod>.stats`, that pod's statistics shard, when they were asked for one. Shards are used when
 every log has one (a 500-pod run then merges 500 small files), the raw logs otherwise.
+
+Which objects are the run's: each pod's transferer writes `<pod>.manifest.json` last, listing the
+objects it uploaded (gatling_common.storage.manifest). When the location has manifests, only
+objects listed by the manifests of one run (the run of the newest manifest) are merged, each
+checked against its listed size and SHA-256; every other log or shard there is left out with a
+warning naming it. A location without any manifest (older transferers, files placed by hand) is
+merged as found, with a warning.
 """
 
 from __future__ import annotations
@@ -22,6 +29,13 @@ from typing import Any
 from gatling_common.errors import InputError, PermanentError
 from gatling_common.results.stats import RunStats
 from gatling_common.storage import ObjectInfo, Storage
+from gatling_common.storage.manifest import (
+    Manifest,
+    ManifestEntry,
+    is_manifest,
+    read_manifest,
+    sha256_file,
+)
 
 log = logging.getLogger(__name__)
 
@@ -80,17 +94,106 @@ def choose_inputs(objects: Iterable[ObjectInfo]) -> tuple[list[ObjectInfo], str]
     return chosen, "logs"
 
 
+@dataclass(frozen=True)
+class Listed:
+    """The objects of the location that may be merged, and what their manifests say of them."""
+
+    objects: list[ObjectInfo]
+    expected: dict[str, ManifestEntry]  # name -> entry; empty for a location without manifests
+
+
+def listed_inputs(storage: Storage, objects: list[ObjectInfo], manifests: list[Manifest]) -> Listed:
+    """Logs and shards listed by the current run's manifests, each left-out one named in a
+    warning; every log and shard when the location has no manifest at all (`manifests` empty)."""
+    candidates = [o for o in objects if _stem(o.name) is not None]
+    if not manifests:
+        if candidates:
+            log.warning(
+                "%s has no transfer manifests (*.manifest.json): merging every log and shard "
+                "there as found (written by transferers before manifests, or by hand); objects "
+                "of an earlier run in this location cannot be told apart",
+                storage.describe(),
+            )
+        return Listed(candidates, {})
+    current = _current_run(storage, manifests)
+    expected = {entry.name: entry for m in current for entry in m.objects}
+    allowed = [o for o in candidates if _matches(storage, o, expected.get(o.name))]
+    present = {o.name for o in candidates}
+    for name in sorted(set(expected) - present):
+        log.warning("%s is listed in a manifest but missing", storage.describe(name))
+    return Listed(allowed, {o.name: expected[o.name] for o in allowed})
+
+
+def _current_run(storage: Storage, manifests: list[Manifest]) -> list[Manifest]:
+    """The manifests of the run of the newest manifest; the others are named in warnings."""
+    newest = max(manifests, key=lambda m: m.written)
+    current = [m for m in manifests if m.run == newest.run]
+    for m in manifests:
+        if m.run != newest.run:
+            log.warning(
+                "left out pod %s: %s is of run %s, not of the newest run %s",
+                m.pod,
+                storage.describe(m.name),
+                _run_name(m.run),
+                _run_name(newest.run),
+            )
+        elif not m.done:
+            log.warning(
+                "left out pod %s: its transfer did not finish (%s lists no object yet)",
+                m.pod,
+                storage.describe(m.name),
+            )
+    return current
+
+
+def _run_name(run: str | None) -> str:
+    return repr(run) if run is not None else "(unnamed)"
+
+
+def _matches(storage: Storage, obj: ObjectInfo, entry: ManifestEntry | None) -> bool:
+    if entry is None:
+        log.warning(
+            "left out %s: listed in no manifest of this run (an earlier run's, or not written "
+            "by a transferer)",
+            storage.describe(obj.name),
+        )
+        return False
+    if obj.size != entry.size:
+        log.warning(
+            "left out %s: %d bytes, its manifest lists %d (replaced after its transfer)",
+            storage.describe(obj.name),
+            obj.size,
+            entry.size,
+        )
+        return False
+    return True
+
+
+def read_manifests(storage: Storage, objects: list[ObjectInfo], *, workers: int) -> list[Manifest]:
+    """Every readable manifest of the location; a damaged one is named in a warning and skipped
+    (its pod's objects are then listed nowhere, so they are left out too)."""
+    names = [o.name for o in objects if is_manifest(o.name)]
+
+    def read(name: str) -> Manifest | None:
+        try:
+            return read_manifest(storage, name)
+        except InputError as exc:
+            log.warning("ignored %s", exc)
+            return None
+
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="manifest") as pool:
+        return [m for m in pool.map(read, names) if m is not None]
+
+
 def fetch_inputs(storage: Storage, workdir: Path, *, workers: int) -> Fetched:
     """List the run's location and download what the report needs, `workers` at a time."""
     started = time.monotonic()
     # Storage methods retry transient faults themselves (bounded); no second loop here.
     objects = list(storage.list())
-    chosen, kind = choose_inputs(objects)
+    listed = listed_inputs(storage, objects, read_manifests(storage, objects, workers=workers))
+    chosen, kind = choose_inputs(listed.objects)
     if not chosen:
-        raise InputError(
-            f"{storage.describe()}: no Gatling logs or shards (*.log, *.log.gz, *.stats) "
-            f"there ({len(objects)} other objects)"
-        )
+        raise InputError(_nothing_to_merge(storage, objects))
     total = sum(o.size for o in chosen)
     log.info("fetch: %d %s (%d bytes) from %s", len(chosen), kind, total, storage.describe())
 
@@ -99,6 +202,7 @@ def fetch_inputs(storage: Storage, workdir: Path, *, workers: int) -> Fetched:
         # Listings carry no metadata on every backend (S3 lists none): the status needs a head.
         info = storage.head(obj.name)
         storage.download_file(obj.name, target)
+        _check_digest(storage, obj.name, target, listed.expected.get(obj.name))
         status = str(info.metadata.get(STATUS_KEY, "")).upper() or "UNKNOWN"
         log.info("fetched %s (%d bytes, %s)", obj.name, obj.size, status)
         return RunInput(obj.name, target, obj.size, status)
@@ -108,6 +212,31 @@ def fetch_inputs(storage: Storage, workdir: Path, *, workers: int) -> Fetched:
     elapsed = time.monotonic() - started
     log.info("fetch: done, %d files, %d bytes in %.1fs", len(inputs), total, elapsed)
     return Fetched(inputs, kind)
+
+
+def _nothing_to_merge(storage: Storage, objects: list[ObjectInfo]) -> str:
+    found = [o for o in objects if _stem(o.name) is not None]
+    if found:
+        return (
+            f"{storage.describe()}: none of its {len(found)} logs and shards is listed by a "
+            "manifest of the newest run (see the warnings above)"
+        )
+    return (
+        f"{storage.describe()}: no Gatling logs or shards (*.log, *.log.gz, *.stats) "
+        f"there ({len(objects)} other objects)"
+    )
+
+
+def _check_digest(storage: Storage, name: str, local: Path, entry: ManifestEntry | None) -> None:
+    """Same size, other bytes: the object was replaced after its manifest was written, and what
+    the pod uploaded is gone. Merging it would pass another run's data off as this one's."""
+    if entry is None:
+        return
+    if sha256_file(local) != entry.sha256:
+        raise InputError(
+            f"{storage.describe(name)}: its content is not what its pod's manifest lists "
+            "(SHA-256 differs): replaced after the transfer; re-run the transfer of that pod"
+        )
 
 
 def content_type(path: PurePosixPath | Path) -> str:

@@ -69,6 +69,16 @@ Exit codes:
     help="How long to wait for the COMPLETED or FAILED marker (default: no limit).",
 )
 @click.option(
+    "--run-id",
+    show_envvar=True,
+    envvar=f"{ENV}RUN_ID",
+    default=None,
+    help="The run this pod belongs to, written in its manifest <name>.manifest.json: the "
+    "reporter merges the pods of the newest run only, so a re-run into the same location "
+    "leaves the earlier run's pods out (the same value for every pod of one run, e.g. the "
+    "runner Job's uid).",
+)
+@click.option(
     "--compress",
     show_envvar=True,
     envvar=f"{ENV}COMPRESS",
@@ -130,6 +140,7 @@ def main(
     destination: str,
     name: str | None,
     timeout: float | None,
+    run_id: str | None,
     compress: str,
     shard: bool,
     check_destination: bool,
@@ -138,7 +149,8 @@ def main(
     log_level: str,
     **storage: Any,
 ) -> None:
-    """Wait for the runner's marker, then upload every simulation.log to the run's location.
+    """Wait for the runner's marker, then upload every simulation.log to the run's location,
+    and last the pod's manifest <name>.manifest.json, which lists them for the reporter.
 
     Every option is also an environment variable: GATLING_TRANSFERER_<OPTION> for the
     transferer's own (e.g. GATLING_TRANSFERER_DESTINATION), the SDKs' usual variables for the
@@ -154,6 +166,7 @@ def main(
         compress="gzip" if compress == "gzip" else "none",
         shard=shard,
         check_destination=check_destination,
+        run_id=(run_id or "").strip() or None,
         settle=settle,
         settle_limit=settle_limit,
         storage=settings_from_options(storage),

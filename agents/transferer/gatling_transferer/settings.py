@@ -29,5 +29,8 @@ class TransfererSettings:
     # A log is uploaded once unchanged for `settle` s with a whole last line; after `settle_limit`
     # s as it is, marked complete=false (see complete.py).
     check_destination: bool = True  # list it once at start: a missing bucket fails at once
+    # Which run this pod belongs to, written in its manifest: the reporter merges one run only,
+    # so an earlier run's pods in the same location are left out. None: the run is not named.
+    run_id: str | None = None
     settle: float = 1.0
     settle_limit: float = 120.0

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from gatling_common.errors import FleetError
 from gatling_common.storage import Storage
+from gatling_common.storage.manifest import ManifestEntry
 
 from gatling_transferer.discover import FoundLog
 from gatling_transferer.marker import Status
@@ -23,8 +24,10 @@ SHARD_TYPE = "application/octet-stream"  # a versioned npz archive (gatling_comm
 
 def upload_shard(
     storage: Storage, found: FoundLog, status: Status, settings: TransfererSettings
-) -> None:
+) -> ManifestEntry | None:
     """Upload `<object stem>.stats` beside the log, so the reporter can skip reading the log.
+
+    Returns its manifest entry, or None when no shard could be computed.
 
     One shard per log (`pod.stats`, `pod-2.stats`): the reporter uses shards only when every log
     has its own. A log the statistics reader refuses keeps its upload; the reporter then reads the
@@ -41,7 +44,7 @@ def upload_shard(
             write_shard([found.path], path, status=status)
         except FleetError as exc:
             log.warning("no statistics shard for %s: %s", found.relative, exc)
-            return
+            return None
         log.info(
             "computed the statistics shard of %s in %.1fs",
             found.relative,
@@ -53,4 +56,4 @@ def upload_shard(
             raw_bytes=found.path.stat().st_size,
             pod=settings.name,
         )
-        upload_verified(storage, path, name, SHARD_TYPE, metadata, settings)
+        return upload_verified(storage, path, name, SHARD_TYPE, metadata, settings)

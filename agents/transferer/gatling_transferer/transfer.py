@@ -17,11 +17,13 @@ from gatling_common.storage import (
     Storage,
     open_storage,
 )
+from gatling_common.storage.manifest import ManifestEntry
 
 from gatling_transferer.complete import wait_until_complete
 from gatling_transferer.compress import gzip_file
 from gatling_transferer.discover import FoundLog, check_name, check_readable, find_logs
 from gatling_transferer.errors import DestinationError, UnreadableLogError
+from gatling_transferer.manifest import begin, finish
 from gatling_transferer.marker import Status, wait_for_marker
 from gatling_transferer.metadata import log_metadata
 from gatling_transferer.settings import TransfererSettings
@@ -47,6 +49,7 @@ class Uploaded:
     raw_bytes: int
     sent_bytes: int
     complete: bool = True  # False: uploaded as it was, still written or cut at its end
+    objects: tuple[ManifestEntry, ...] = ()  # what went to the store: the log, and its shard
 
 
 def run(
@@ -75,6 +78,9 @@ def run(
         ),
     )
     log.info("marker %s found in %s", status, settings.results_dir)
+    # From here on, this pod's objects of an earlier transfer are listed in no manifest, also
+    # when no log is found or an upload fails.
+    transfer = begin(storage, name, settings.run_id)
     uploaded: list[Uploaded] = []
     unreadable: list[UnreadableLogError] = []
     for found in find_logs(settings.results_dir, name):
@@ -88,6 +94,8 @@ def run(
         uploaded.append(done)
         if on_uploaded is not None:
             on_uploaded(done)
+    # Last: the manifest lists only objects already uploaded and verified.
+    finish(transfer, status, [entry for done in uploaded for entry in done.objects])
     if unreadable:
         # The readable logs are uploaded (evidence kept); the run still ends non-zero.
         raise unreadable[0]
@@ -144,11 +152,14 @@ def upload_log(
             pod=settings.name,
             complete=whole.complete,
         )
-        sent_bytes = upload_verified(storage, send, name, content_type, metadata, settings)
-    if settings.shard:
-        upload_shard(storage, found, status, settings)
+        sent = upload_verified(storage, send, name, content_type, metadata, settings)
+    objects = [sent]
+    if settings.shard and (shard := upload_shard(storage, found, status, settings)) is not None:
+        objects.append(shard)
     url = storage.describe(name)
-    return Uploaded(found.path, name, url, status, raw_bytes, sent_bytes, whole.complete)
+    return Uploaded(
+        found.path, name, url, status, raw_bytes, sent.size, whole.complete, tuple(objects)
+    )
 
 
 def _snapshot(path: Path, to: Path) -> Path:

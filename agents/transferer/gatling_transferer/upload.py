@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from gatling_common.storage import PermanentStorageError, Storage
+from gatling_common.storage.manifest import ManifestEntry, entry_for
 
 from gatling_transferer.progress import ProgressLog
 from gatling_transferer.settings import TransfererSettings
@@ -22,8 +23,10 @@ def upload_verified(
     content_type: str,
     metadata: dict[str, str],
     settings: TransfererSettings,
-) -> int:
+) -> ManifestEntry:
     """Upload; done only once the backend verified its checksum and the size matches.
+
+    Returns the object's manifest entry (its SHA-256 is of the local file just verified).
 
     No retry here: the storage backend already retries the whole upload (`settings.storage.retry`
     attempts, on top of the SDK's per-request retries); another loop would multiply the attempts.
@@ -44,4 +47,4 @@ def upload_verified(
         progress.elapsed(),
         sent / _MB / progress.elapsed(),
     )
-    return sent
+    return entry_for(path, name)

@@ -4,6 +4,10 @@ Credentials, first match wins: a connection string; an account URL plus account 
 URL carrying a SAS token (`...?sv=...&sig=...`); an account URL alone with DefaultAzureCredential
 (environment, AKS workload identity, managed identity, Azure CLI).
 
+The account URL may name a container, as a container-level SAS URL does (the Go operator's
+AZUREBLOB_SAS_URL, `https://acct.blob.core.windows.net/container?sv=...&sr=c&sig=...`): requests
+then go to that container, which must be the location's own (a container SAS grants no other).
+
 Integrity: the file's MD5 is computed first and sent as the blob's Content-MD5 (the service checks
 it on a single-shot upload and keeps it for later downloads); every block also carries its own
 MD5 (`validate_content`), checked on arrival. The upload is reported done only when the blob's
@@ -21,9 +25,10 @@ import logging
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from azure.core.exceptions import (
     AzureError,
@@ -33,7 +38,6 @@ from azure.core.exceptions import (
     ServiceResponseError,
 )
 from azure.storage.blob import (
-    BlobServiceClient,
     ContainerClient,
     ContentSettings,
     ExponentialRetry,
@@ -74,26 +78,34 @@ _BUSY = {"ServerBusy", "OperationTimedOut", "InternalError"}
 class AzureStorage(RemoteStorage):
     def __init__(self, location: Location, settings: StorageSettings) -> None:
         super().__init__(location, settings)
-        self._service_cache: BlobServiceClient | None = None
+        self._container_cache: ContainerClient | None = None
 
     @property
-    def _service(self) -> BlobServiceClient:
-        if self._service_cache is None:
+    def _container(self) -> ContainerClient:
+        if self._container_cache is None:
             if not (self.settings.azure_connection_string or self.settings.azure_account_url):
                 raise PermanentStorageError(
                     f"no Azure account for container '{self.location.bucket}' "
                     f"({self.describe()}): give a connection string or an account URL "
                     "(with an account key, a SAS token, or workload identity)"
                 )
+            self._check_named_container()
             try:
-                self._service_cache = _make_service(self.settings)
+                self._container_cache = _make_container(self.settings, self.location.bucket)
             except (ValueError, AzureError) as exc:
                 raise self._translate(exc) from exc
-        return self._service_cache
+        return self._container_cache
 
-    @property
-    def _container(self) -> ContainerClient:
-        return self._service.get_container_client(self.location.bucket)
+    def _check_named_container(self) -> None:
+        """A container-level URL serves that container only: another one is a setup error."""
+        if not self.settings.azure_account_url:
+            return
+        named = AccountUrl.parse(self.settings.azure_account_url).container
+        if named is not None and named != self.location.bucket:
+            raise PermanentStorageError(
+                f"the Azure account URL is for container '{named}', not for "
+                f"'{self.location.bucket}' ({self.describe()})"  # the URL itself: never shown
+            )
 
     def _sdk_error(self, exc: Exception) -> Exception | None:
         return exc if isinstance(exc, AzureError) else None
@@ -201,17 +213,22 @@ class AzureStorage(RemoteStorage):
         props = self._retry(f"head {self.describe(name)}", name, blob.get_blob_properties)
         return _info(name, props)
 
+    def delete(self, name: str) -> None:
+        blob = self._container.get_blob_client(self.location.key(name))
+        self._delete(name, blob.delete_blob)
+
     def public_url(self, name: str) -> str:
-        # The service URL without its query: a SAS token is a credential, never part of a link.
-        parts = urlsplit(self._public_base())
         container = quote(self.location.bucket, safe="")
         key = quote(self.location.key(name), safe="/~")
-        return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}/{container}/{key}"
+        return f"{self._public_base()}/{container}/{key}"
 
     def _public_base(self) -> str:
+        """The account's URL without query (a SAS token is a credential, never part of a link)
+        and without the container a container-level URL names (the caller adds it)."""
         if self.settings.azure_account_url:
-            return self.settings.azure_account_url
-        return str(self._service.url)
+            return AccountUrl.parse(self.settings.azure_account_url).base
+        parts = urlsplit(str(self._container.url))
+        return f"{parts.scheme}://{parts.netloc}{parts.path.rsplit('/', 1)[0]}"
 
     # --- errors -------------------------------------------------------------------------------
 
@@ -269,7 +286,45 @@ class AzureStorage(RemoteStorage):
         return NotFoundError(f"no such object {where}")
 
 
-def _make_service(settings: StorageSettings) -> BlobServiceClient:
+@dataclass(frozen=True)
+class AccountUrl:
+    """An Azure Blob account URL, split: what requests and printed links are built from."""
+
+    base: str  # scheme://host[:port][/account], no container, no query
+    account: str  # the storage account's name
+    container: str | None  # the container a container-level URL names, else None
+    query: str  # the SAS token, "" when none
+
+    @classmethod
+    def parse(cls, url: str) -> AccountUrl:
+        """Split `https://acct.blob.core.windows.net[/container][?sas]`.
+
+        Azure's hosts name the account (`<acct>.blob.<cloud suffix>`); other hosts, as emulators
+        (Azurite: `http://127.0.0.1:10000/acct[/container]`, `http://azurite:10000/acct`), have it
+        as the path's first segment. A SAS for one container (`sr=c`) ends with that container,
+        whatever the host.
+        """
+        parts = urlsplit(url.strip())
+        segments = [unquote(s) for s in parts.path.split("/") if s]
+        host = parts.hostname or ""
+        in_path = ".blob." not in host
+        account_segments = 1 if in_path else 0
+        if _container_sas(parts.query):
+            account_segments = len(segments) - 1
+        account_path = segments[:account_segments]
+        named = segments[account_segments:]
+        account = account_path[0] if in_path and account_path else host.split(".")[0]
+        base = f"{parts.scheme}://{parts.netloc}" + "".join(
+            f"/{quote(s, safe='')}" for s in account_path
+        )
+        return cls(base, account, "/".join(named) or None, parts.query)
+
+
+def _container_sas(query: str) -> bool:
+    return parse_qs(query).get("sr") == ["c"] and "sig" in parse_qs(query)
+
+
+def _make_container(settings: StorageSettings, container: str) -> ContainerClient:
     options: dict[str, Any] = {
         # The SDK's default waits 15 s before its first retry; ours backs off above it anyway.
         "retry_policy": ExponentialRetry(
@@ -281,27 +336,25 @@ def _make_service(settings: StorageSettings) -> BlobServiceClient:
         "read_timeout": 120,
     }
     if settings.azure_connection_string:
-        return BlobServiceClient.from_connection_string(settings.azure_connection_string, **options)
-    url = settings.azure_account_url or ""
+        return ContainerClient.from_connection_string(
+            settings.azure_connection_string, container, **options
+        )
+    url = AccountUrl.parse(settings.azure_account_url or "")
+    # One URL for both forms: the account's plus the container, so that a container-level URL
+    # does not get its container twice (`.../container/container`).
+    container_url = f"{url.base}/{quote(container, safe='')}"
     if settings.azure_account_key:
         from azure.core.credentials import AzureNamedKeyCredential
 
-        credential = AzureNamedKeyCredential(_account_name(url), settings.azure_account_key)
-        return BlobServiceClient(url, credential=credential, **options)
-    if "sig=" in (urlsplit(url).query or ""):
-        return BlobServiceClient(url, **options)  # SAS token in the URL
+        credential = AzureNamedKeyCredential(url.account, settings.azure_account_key)
+        return ContainerClient.from_container_url(container_url, credential, **options)
+    if "sig" in parse_qs(url.query):
+        return ContainerClient.from_container_url(f"{container_url}?{url.query}", **options)
     from azure.identity import DefaultAzureCredential
 
-    return BlobServiceClient(url, credential=DefaultAzureCredential(), **options)
-
-
-def _account_name(url: str) -> str:
-    """`acct` from https://acct.blob.core.windows.net or http://127.0.0.1:10000/acct (Azurite)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if host.replace(".", "").isdigit() or host == "localhost":
-        return parts.path.strip("/").split("/")[0]
-    return host.split(".")[0]
+    return ContainerClient.from_container_url(
+        container_url, credential=DefaultAzureCredential(), **options
+    )
 
 
 def _info(name: str, props: Any) -> ObjectInfo:

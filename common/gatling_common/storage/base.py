@@ -154,6 +154,11 @@ class Storage(abc.ABC):
     def head(self, name: str) -> ObjectInfo:
         """Size and metadata of one object; `NotFoundError` when it is missing."""
 
+    @abc.abstractmethod
+    def delete(self, name: str) -> None:
+        """Remove one object. One already gone is no error: a retried delete may find it so, and
+        callers delete what should not be there. A missing bucket raises `BucketNotFoundError`."""
+
     def check_access(self) -> None:
         """Fail now when the bucket is missing or the credentials are refused: a listing of the
         location's first page (an upload needs the same bucket and credentials)."""
@@ -231,3 +236,12 @@ class RemoteStorage(Storage):
                 raise
 
         return retry_call(attempt, what=what, policy=self.settings.retry, log=_log)
+
+    def _delete(self, name: str, fn: Callable[[], object]) -> None:
+        """`delete` for every remote backend: their SDKs say 404 for an object already gone."""
+        try:
+            self._retry(f"delete {self.describe(name)}", name, fn)
+        except BucketNotFoundError:
+            raise
+        except NotFoundError:
+            return

@@ -186,6 +186,10 @@ class GCSStorage(RemoteStorage):
 
         return self._retry(f"head {self.describe(name)}", name, get)
 
+    def delete(self, name: str) -> None:
+        blob = self._bucket.blob(self.location.key(name))
+        self._delete(name, lambda: blob.delete(retry=None, timeout=_TIMEOUT))
+
     def public_url(self, name: str) -> str:
         base = (self.settings.gcs_endpoint_url or PUBLIC_ENDPOINT).rstrip("/")
         key = quote(self.location.key(name), safe="/~")

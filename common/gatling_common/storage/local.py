@@ -99,6 +99,15 @@ class LocalStorage(Storage):
         content_encoding = meta.pop("content-encoding", None)
         return ObjectInfo(name, target.stat().st_size, meta, content_type, content_encoding)
 
+    def delete(self, name: str) -> None:
+        target = self._path(name)
+        try:
+            target.unlink(missing_ok=True)
+            target.with_name(target.name + META_SUFFIX).unlink(missing_ok=True)
+        except OSError as exc:
+            msg = f"cannot delete {self.describe(name)}: {exc.strerror}"
+            raise PermanentStorageError(msg) from exc
+
     def public_url(self, name: str) -> str:
         return self._path(name).as_uri()
 

@@ -115,8 +115,9 @@ _OPTIONS: list[tuple[str, tuple[str, ...], dict[str, Any]]] = [
         ("--azure-account-url",),
         {
             "envvar": "AZURE_STORAGE_ACCOUNT_URL",
-            "help": "https://<account>.blob.core.windows.net, or a SAS URL "
-            "(default: from the account name AZURE_STORAGE_ACCOUNT).",
+            "help": "https://<account>.blob.core.windows.net, or a SAS URL for the account or "
+            "for the location's container (.../<container>?sv=...; the Go operator's "
+            "AZUREBLOB_SAS_URL) (default: from the account name AZURE_STORAGE_ACCOUNT).",
         },
     ),
     (

@@ -253,6 +253,11 @@ class S3Storage(RemoteStorage):
             content_encoding=head.get("ContentEncoding"),
         )
 
+    def delete(self, name: str) -> None:
+        key = self.location.key(name)
+        # S3 answers 204 for a key that is not there: idempotent already.
+        self._delete(name, lambda: self._client.delete_object(Bucket=self.bucket, Key=key))
+
     def public_url(self, name: str) -> str:
         key = quote(self.location.key(name), safe="/~")
         region = self.settings.region or self._client.meta.region_name or "us-east-1"
