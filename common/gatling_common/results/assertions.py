@@ -60,7 +60,9 @@ class GatlingAssertion:
         if self.target == "rps":
             return "mean requests per second"
         if self.target == "time":
-            what = SELECTION_TEXT.get(self.selection) or f"{_rank(self.percentile or 0.0)} percentile"
+            what = (
+                SELECTION_TEXT.get(self.selection) or f"{_rank(self.percentile or 0.0)} percentile"
+            )
             return f"{what} of response time"
         noun = "requests" if version < (3, 1) else "events"  # 3.1 renamed them
         selection = "count" if self.target == "count" else "percentage"
