@@ -4,8 +4,8 @@ pages for the same log (../shared/fixtures/gatling-reports, compared as series-s
 from __future__ import annotations
 
 import copy
-import re
 import json
+import re
 from pathlib import Path
 from typing import Any
 
