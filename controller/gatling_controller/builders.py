@@ -302,6 +302,9 @@ def _runner_mounts(gatling: Gatling) -> list[Json]:
     return mounts
 
 
+RUN_ID_FIELD = "metadata.labels['batch.kubernetes.io/controller-uid']"
+
+
 def _transferer_container(
     gatling: Gatling, settings: ControllerSettings, storage: RunStorage
 ) -> Json:
@@ -314,6 +317,9 @@ def _transferer_container(
             _env("GATLING_TRANSFERER_RESULTS_DIR", gatling.scenario.results_dir),
             _env("GATLING_TRANSFERER_DESTINATION", storage.url),
             _field_env("GATLING_TRANSFERER_NAME", "metadata.name"),
+            # One id for every pod of this Job: the reporter then merges this run's pods only,
+            # not an earlier run's left in the same location (the label Kubernetes sets).
+            _field_env("GATLING_TRANSFERER_RUN_ID", RUN_ID_FIELD),
             # A runner killed before writing its marker must not keep the pod alive forever.
             _env("GATLING_TRANSFERER_TIMEOUT", f"{settings.job_run_timeout:g}"),
         ],

@@ -89,6 +89,8 @@ def _containers(pod: Json) -> list[Json]:
 
 def _env(container: Json, pod: Json) -> dict[str, str]:
     fields = {"metadata.name": pod["metadata"]["name"], "metadata.namespace": NS}
+    for key, value in (pod["metadata"].get("labels") or {}).items():  # as the kubelet resolves
+        fields[f"metadata.labels['{key}']"] = value
     out = {}
     for item in container.get("env", []):
         if "value" in item:
@@ -159,3 +161,7 @@ def test_real_agents_run_the_pods_the_controller_builds(
     for pod in k8s.list("pods", NS):
         if pod["metadata"]["labels"].get("type") == "runner":
             assert pod["metadata"]["labels"].get("gatling-fleet/registered") == "true"
+    # Every pod's manifest names the runner Job's uid as its run: a re-run is told apart.
+    job = next(j for j in k8s.list("jobs", NS) if j["metadata"]["name"].endswith("-runner"))
+    runs = {json.loads(p.read_text())["run"] for p in location.glob("*.manifest.json")}
+    assert runs == {job["metadata"]["uid"]}
