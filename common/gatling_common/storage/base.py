@@ -109,9 +109,10 @@ class StorageSettings:
     s3_session_token: str | None = field(default=None, repr=False)
     gcs_endpoint_url: str | None = None  # fake-gcs-server etc. (STORAGE_EMULATOR_HOST); anonymous
     gcs_project: str | None = None  # None: from application default credentials
-    azure_connection_string: str | None = None
-    azure_account_url: str | None = None  # https://<account>.blob.core.windows.net or a SAS URL
-    azure_account_key: str | None = None
+    azure_connection_string: str | None = field(default=None, repr=False)  # holds the key
+    # https://<account>.blob.core.windows.net, or a SAS URL (a secret: its token)
+    azure_account_url: str | None = field(default=None, repr=False)
+    azure_account_key: str | None = field(default=None, repr=False)
     multipart_threshold: int = 8 * 1024 * 1024
     chunk_size: int = 8 * 1024 * 1024
     max_concurrency: int = 10  # boto3's default: the transferer must keep up with plain boto3
