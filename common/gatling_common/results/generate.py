@@ -274,3 +274,26 @@ def write_binary_log(path: Path, spec: RunSpec) -> Path:
     from gatling_common.results.binary_writer import write_binary
 
     return write_binary(path, spec, Catalog(), generate(spec))
+
+
+def write_text_log_with_names(path: Path, spec: RunSpec, names: int) -> Path:
+    """The run with its requests spread evenly over `names` request names (every 4th in one of
+    20 groups): what report size and speed are measured on."""
+    from gatling_common.results.text_writer import write_text
+
+    catalog = Catalog()
+    keys = [
+        catalog.strings.request_keys.intern(
+            request_key((f"Flow {i % 20}",) if i % 4 == 0 else (), f"Endpoint {i:04d}")
+        )
+        for i in range(names)
+    ]
+    lookup = np.array(keys, np.int32)
+    rng = np.random.default_rng(spec.seed)
+
+    def relabelled() -> Iterator[RecordBatch]:
+        for batch in generate(spec):
+            batch.req_key = lookup[rng.integers(0, names, len(batch.req_key))]
+            yield batch
+
+    return write_text(path, spec, catalog, relabelled())

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.metadata
 import importlib.resources
+import json
 import re
 import shutil
 from collections.abc import Iterator, Mapping
@@ -61,14 +62,33 @@ def render_report(out_dir: Path, model: ReportModel) -> list[Path]:
     pages = [("index.html", "global.html", _global_context(model, nodes))]
     pages.append(("pods.html", "pods.html", _pods_context(model)))
     pages.extend((node.href, "node.html", _node_context(model, nodes, node)) for node in nodes)
+    written.append(write_nav(out_dir, common.pop("nav")))
     for filename, template, context in pages:
-        current = {**common, **context}
-        current["nav"] = [{**item, "current": item["href"] == filename} for item in common["nav"]]
+        current = {**common, **context, "page": filename}
+        current["nav"] = [{**item, "current": item["href"] == filename} for item in FIXED_NAV]
         html = env.get_template(template).render(current)
         path = out_dir / filename
         path.write_text(html, encoding="utf-8")
         written.append(path)
     return written
+
+
+FIXED_NAV = (
+    {"href": "index.html", "label": "Overview", "depth": 0, "kind": "page"},
+    {"href": "pods.html", "label": "Injectors (pods)", "depth": 0, "kind": "page"},
+)
+
+
+def write_nav(out_dir: Path, nav: list[dict[str, Any]]) -> Path:
+    """The menu of every request and group, ONCE for all pages (js/nav.js, drawn by report.js):
+    copied into each page, 1,000 names made 1,000 pages of 1,000 links each."""
+    items = [[item["href"], item["label"], item["depth"], item["kind"]] for item in nav]
+    # Script text: `<` escaped so that no name can close the script or open a comment.
+    text = json.dumps(items, ensure_ascii=False).replace("<", "\\u003c")
+    path = out_dir / "js" / "nav.js"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"window.REPORT_NAV = {text};\n", encoding="utf-8")
+    return path
 
 
 def copy_assets(out_dir: Path) -> list[Path]:
@@ -268,10 +288,6 @@ def _common_context(model: ReportModel, nodes: list[Node]) -> dict[str, Any]:
         for p in run.pods
     ]
     nav = [
-        {"href": "index.html", "label": "Overview", "depth": 0, "kind": "page"},
-        {"href": "pods.html", "label": "Injectors (pods)", "depth": 0, "kind": "page"},
-    ]
-    nav += [
         {"href": n.href, "label": n.name, "depth": min(len(n.ancestors), 3), "kind": n.kind}
         for n in nodes
     ]

@@ -228,13 +228,89 @@
     });
   }
 
+  // The menu of requests and groups comes once from js/nav.js; names only ever as text.
+  function drawNav() {
+    var list = document.getElementById("nav");
+    var items = window.REPORT_NAV || [];
+    if (!list) { return; }
+    var page = document.body.getAttribute("data-page");
+    var fragment = document.createDocumentFragment();
+    items.forEach(function (item) {
+      var li = document.createElement("li");
+      li.className = item[3] + " depth-" + item[2];
+      var a = document.createElement("a");
+      a.href = item[0];
+      a.textContent = item[1];
+      a.title = item[1];
+      if (item[0] === page) { a.className = "current"; a.setAttribute("aria-current", "page"); }
+      li.appendChild(a);
+      fragment.appendChild(li);
+    });
+    list.appendChild(fragment);
+  }
+
+  function cellValue(row, column) {
+    var cell = row.cells[column];
+    var text = cell ? cell.textContent.trim() : "";
+    var number = parseFloat(text.replace(/,/g, ""));
+    return isNaN(number) ? null : number;
+  }
+
+  // Sorting shows the rows flat (groups' order no longer holds); a second click reverses.
+  function setupSorting(table) {
+    var body = table.tBodies[0];
+    var original = Array.prototype.slice.call(body.rows);
+    var total = original.filter(function (r) { return r.classList.contains("total"); });
+    table.querySelectorAll("th[data-sort]").forEach(function (th) {
+      th.addEventListener("click", function () {
+        var column = +th.getAttribute("data-sort");
+        var descending = th.getAttribute("aria-sort") !== "descending";
+        table.querySelectorAll("th[data-sort]").forEach(function (o) { o.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", descending ? "descending" : "ascending");
+        var rows = original.filter(function (r) { return total.indexOf(r) < 0; });
+        rows.sort(function (a, b) {
+          var x = cellValue(a, column), y = cellValue(b, column);
+          if (x === y) { return 0; }
+          if (x === null) { return 1; }
+          if (y === null) { return -1; }
+          return descending ? y - x : x - y;
+        });
+        total.concat(rows).forEach(function (r) { body.appendChild(r); });
+        table.classList.add("sorted");
+      });
+    });
+  }
+
+  function setupFilter(table) {
+    var input = document.getElementById("stats-filter");
+    if (!input) { return; }
+    input.addEventListener("input", function () {
+      var needle = input.value.trim().toLowerCase();
+      Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+        if (row.classList.contains("total")) { return; }
+        var name = row.querySelector(".node-name");
+        var text = name ? name.textContent.toLowerCase() : "";
+        row.classList.toggle("filtered-out", needle !== "" && text.indexOf(needle) < 0);
+      });
+    });
+  }
+
+  function setupTable() {
+    var table = document.getElementById("stats-table");
+    if (!table) { return; }
+    setupSorting(table);
+    setupFilter(table);
+  }
+
   function foldNavOnPhones() {
     var nav = document.querySelector(".side details");
     if (nav && window.matchMedia("(max-width: 860px)").matches) { nav.open = false; }
   }
 
+  drawNav();
   foldNavOnPhones();
   setupToggles();
+  setupTable();
   drawCharts().then(function () {
     document.body.setAttribute("data-charts-ready", "1");
     window.__reportReadyAt = performance.now();

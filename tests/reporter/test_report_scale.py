@@ -1,0 +1,82 @@
+"""Report weight grows with the number of request names, not with its square: the menu and the
+data are written once, not copied into every page; the table sorts, filters and keeps its
+header in view."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from gatling_common.results.generate import RunSpec, write_text_log_with_names
+from gatling_reporter.cli import main
+
+from tests.support.browser import Browser, chromium_path
+
+needs_chromium = pytest.mark.skipif(chromium_path() is None, reason="needs Chromium")
+
+
+def report(tmp_path: Path, names: int) -> Path:
+    log = write_text_log_with_names(
+        tmp_path / f"{names}.log", RunSpec(requests=names * 30, duration_s=60), names
+    )
+    out = tmp_path / f"report-{names}"
+    result = CliRunner().invoke(main, ["build", str(log), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def largest_request_page(out: Path) -> int:
+    return max(p.stat().st_size for p in out.glob("req_*.html"))
+
+
+def test_a_request_page_does_not_grow_with_the_number_of_names(tmp_path: Path) -> None:
+    small, large = report(tmp_path, 40), report(tmp_path, 400)
+    assert len(list(large.glob("req_*.html"))) == 400
+    # Ten times the names: a request page stays the same size (it was linear: the whole menu).
+    assert largest_request_page(large) < 1.2 * largest_request_page(small)
+    nav = (large / "js" / "nav.js").read_text("utf-8")
+    other = next(large.glob("req_endpoint-0001-*.html")).read_text("utf-8")
+    assert nav.count("Endpoint 0399") == 1 and "Endpoint 0399" not in other
+
+
+@needs_chromium
+@pytest.mark.browser
+def test_the_statistics_table_sorts_filters_and_keeps_its_header(tmp_path: Path) -> None:
+    out = report(tmp_path, 120)
+    with Browser(1280, 900) as b:
+        b.open((out / "index.html").as_uri())
+        b.wait_for('document.body.getAttribute("data-charts-ready") === "1"')
+        assert b.events.problems() == []
+        links = b.evaluate("document.querySelectorAll('#nav a').length")
+        assert links == 2 + 120 + 5  # the pages, the requests, the groups (Flow 0, 4, ... 16)
+        # Sort by Total, descending: the numbers come out ordered, the "All requests" row first.
+        b.evaluate("document.querySelector('#stats-table th[data-sort=\"1\"]').click()")
+        totals = b.evaluate(
+            """Array.from(document.querySelectorAll('#stats-table tbody tr'))
+                 .map(tr => +tr.cells[1].textContent)"""
+        )
+        assert totals[1:] == sorted(totals[1:], reverse=True) and totals[0] == max(totals)
+        # Filter: only the matching rows stay visible (and the total).
+        b.evaluate(
+            """(() => { const i = document.getElementById('stats-filter');
+                 i.value = 'endpoint 0007'; i.dispatchEvent(new Event('input')); })()"""
+        )
+        shown = b.evaluate(
+            """Array.from(document.querySelectorAll('#stats-table tbody tr'))
+                 .filter(tr => tr.offsetParent !== null)
+                 .map(tr => tr.cells[0].textContent.trim())"""
+        )
+        assert shown == ["All requests", "Endpoint 0007"]
+        # The header sticks: scrolled down its box, the header is still at the box's top.
+        b.evaluate(
+            """(() => { const i = document.getElementById('stats-filter');
+                 i.value = ''; i.dispatchEvent(new Event('input')); })()"""
+        )
+        gap = b.evaluate(
+            """(() => { const box = document.querySelector('.table-wrap.scroll');
+                 box.scrollTop = 2000; const th = box.querySelector('th');
+                 return [box.scrollTop,
+                         th.getBoundingClientRect().top - box.getBoundingClientRect().top]; })()"""
+        )
+        assert gap[0] > 1000 and abs(gap[1]) < 2, gap  # really scrolled, header still on top
