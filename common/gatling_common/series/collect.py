@@ -11,7 +11,13 @@ from typing import Any
 
 import numpy as np
 
-from gatling_common.results.records import I64, FileStrings, RecordBatch, StringTable
+from gatling_common.results.records import (
+    I64,
+    NO_MESSAGE,
+    FileStrings,
+    RecordBatch,
+    StringTable,
+)
 
 
 def _lookup(file_table: StringTable, table: StringTable, ids: np.ndarray) -> I64:
@@ -25,7 +31,15 @@ def _lookup(file_table: StringTable, table: StringTable, ids: np.ndarray) -> I64
 BOOL_COLUMNS = ("ok", "is_start")  # `is_start`: a user's START (True) or END record
 TABLES = ("requests", "group_runs", "users")
 NAME_TABLES = {"requests": "keys", "group_runs": "groups", "users": "scenarios"}
+MESSAGE_TABLE = "messages"  # requests' `message` column: ids into it, NO_MESSAGE for none
 ID_COLUMNS = {"requests": "key", "group_runs": "path", "users": "scenario"}
+
+
+def _messages(file_table: StringTable, table: StringTable, ids: np.ndarray) -> I64:
+    """As `_lookup`, keeping NO_MESSAGE (an OK request, or a KO one without message)."""
+    ids = ids.astype(np.int64)
+    mapped = _lookup(file_table, table, np.maximum(ids, 0)) if len(file_table) else ids
+    return np.where(ids == NO_MESSAGE, NO_MESSAGE, mapped)
 
 
 @dataclass
@@ -63,7 +77,10 @@ class SeriesRecords:
     keys: StringTable = field(default_factory=StringTable)  # request keys (records.request_key)
     groups: StringTable = field(default_factory=StringTable)
     scenarios: StringTable = field(default_factory=StringTable)
-    requests: Columns = field(default_factory=lambda: Columns(("key", "start", "end", "ok")))
+    messages: StringTable = field(default_factory=StringTable)  # KO requests' messages
+    requests: Columns = field(
+        default_factory=lambda: Columns(("key", "start", "end", "ok", "message"))
+    )
     group_runs: Columns = field(
         default_factory=lambda: Columns(("path", "start", "end", "cumulated", "ok"))
     )
@@ -78,6 +95,7 @@ class SeriesRecords:
                 start=b.req_start[valid],
                 end=b.req_end[valid],
                 ok=b.req_ok[valid],
+                message=_messages(strings.messages, self.messages, b.req_message[valid]),
             )
         valid = b.grp_end >= 0
         if len(b.grp_path):
@@ -102,11 +120,13 @@ class SeriesRecords:
             id_column = ID_COLUMNS[table]
             mine, theirs = getattr(self, NAME_TABLES[table]), getattr(other, NAME_TABLES[table])
             columns[id_column] = _lookup(theirs, mine, columns[id_column])
+            if table == "requests":
+                columns["message"] = _messages(other.messages, self.messages, columns["message"])
             getattr(self, table).add(**columns)
 
     def to_arrays(self) -> tuple[dict[str, list[str]], dict[str, np.ndarray]]:
         """(names, arrays): what a shard stores (`series.<table>.<column>` arrays)."""
-        names = {t: getattr(self, t).values for t in NAME_TABLES.values()}
+        names = {t: getattr(self, t).values for t in (*NAME_TABLES.values(), MESSAGE_TABLE)}
         arrays = {
             f"series.{table}.{name}": values
             for table in TABLES
@@ -126,6 +146,10 @@ class SeriesRecords:
             columns = getattr(found, table)
             loaded = {n: np.asarray(arrays[f"series.{table}.{n}"]) for n in columns.names}
             _check(table, loaded, len(getattr(found, NAME_TABLES[table])))
+            if table == "requests":
+                ids = loaded["message"]
+                if len(ids) and (ids.min() < NO_MESSAGE or ids.max() >= len(found.messages)):
+                    raise ValueError("series table requests: message ids out of range")
             columns.add(**loaded)
         return found
 

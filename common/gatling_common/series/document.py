@@ -75,10 +75,31 @@ class _Pages:
         self.sent = self._per_key_bucket(self.start_bucket, keys)
         self.received = self._per_key_bucket(self.end_bucket, keys)
         self.all_sent = axis.rate(np.bincount(self.start_bucket, minlength=axis.length))
+        self.errors_by_key = self._errors_by_key(req.get("message"))
         runs = records.group_runs
         self.group_id = runs.get("path")
         self.group_cols = {c: runs.get(c) for c in ("start", "end", "cumulated")}
         self.group_ok = runs.get("ok", np.bool_)
+
+    def _errors_by_key(self, message: I64) -> dict[int, dict[int, int]]:
+        """key -> {message id: count} of its KO responses that have a message."""
+        ko = ~self.ok & (message >= 0)
+        pairs, counts = np.unique(np.stack([self.key[ko], message[ko]]), axis=1, return_counts=True)
+        found: dict[int, dict[int, int]] = {}
+        for (k, m), c in zip(pairs.T.tolist(), counts.tolist(), strict=True):
+            found.setdefault(k, {})[m] = c
+        return found
+
+    def _errors(self, keys: list[int]) -> list[list[Any]]:
+        """[message, count, % of this page's errors], most frequent first (Gatling's table)."""
+        counts: dict[int, int] = {}
+        for k in keys:
+            for m, c in self.errors_by_key.get(k, {}).items():
+                counts[m] = counts.get(m, 0) + c
+        total = sum(counts.values())
+        names = self.records.messages.values
+        rows = sorted(((names[m], c) for m, c in counts.items()), key=lambda r: (-r[1], r[0]))
+        return [[name, c, c * 100 / total] for name, c in rows]
 
     def _per_key_bucket(self, bucket: I64, keys: int) -> I64:
         """(keys, buckets, [ok, ko]) counts."""
@@ -153,6 +174,7 @@ class _Pages:
         rows = self.order[self.key_first[k] : self.key_first[k + 1]]
         page: dict[str, Any] = {"kind": "request", "path": [*groups, name]}
         page.update(self._request_like(rows, self.sent[k], self.received[k]))
+        page["errors"] = self._errors([k])
         page["rps_scatter"] = {
             "ok": self._scatter(rows[self.ok[rows]]),
             "ko": self._scatter(rows[~self.ok[rows]]),
@@ -189,7 +211,11 @@ class _Pages:
             "duration_distribution": distribution(duration, ok),
             "cumulated_distribution": distribution(cumulated, ok),
             "ranges": self._ranges(duration, ok),
-        }
+            "errors": self._errors(
+                [k for k, name in enumerate(self.records.keys.values)
+                 if split_request_key(name)[0][: len(path)] == path]
+            ),
+        }  # fmt: skip
 
     def _users(self) -> dict[str, Any]:
         users = self.records.users

@@ -75,7 +75,11 @@ def model_from_report_data(
         thresholds=list(thresholds),
         global_series=node_series(root) if root else None,
         node_series=nodes,
-        node_errors={},
+        node_errors={
+            key: [ErrorRow(m, c, pct) for m, c, pct in pages[page]["errors"]]
+            for key, page in page_keys(data["stats"])
+            if page in pages and "errors" in pages[page]
+        },
         pods=_pods(data, times, stats),
     )
 

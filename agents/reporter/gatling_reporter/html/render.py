@@ -200,6 +200,32 @@ def cells(stats: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
+SPLIT_ROWS = (
+    ("Requests", "numberOfRequests"),
+    ("Min", "minResponseTime"),
+    ("Max", "maxResponseTime"),
+    ("Mean", "meanResponseTime"),
+    ("Std dev", "standardDeviation"),
+)
+
+
+def split_rows(stats: Mapping[str, Any], labels: list[str]) -> list[dict[str, Any]]:
+    """Gatling's Total / OK / KO table of one node: each metric for all, OK and KO requests."""
+
+    def row(label: str, key: str, show: Any = str) -> dict[str, Any]:
+        counts = stats["numberOfRequests"]
+        values = {s: show(stats[key][s]) if counts[s] else "-" for s in ("total", "ok", "ko")}
+        if key == "numberOfRequests":
+            values = {s: str(counts[s]) for s in ("total", "ok", "ko")}
+        return {"label": label, **values}
+
+    rows = [row(label, key) for label, key in SPLIT_ROWS[:2]]
+    rows += [row(label, k) for k, label in zip(PCT_KEYS, labels, strict=False) if k in stats]
+    rows += [row(label, key) for label, key in SPLIT_ROWS[2:]]
+    rows.append(row("Req/s", "meanNumberOfRequestsPerSecond", rate))
+    return rows
+
+
 def rate(value: float) -> str:
     return f"{float(value):.2f}"
 
@@ -349,6 +375,7 @@ def _global_context(model: ReportModel, nodes: list[Node]) -> dict[str, Any]:
         "columns": columns(model.percentile_labels),
         "rows": rows,
         "ranges": ranges(root_stats),
+        "split": split_rows(root_stats, model.percentile_labels),
         "errors": error_rows(model.errors),
         "charts": [{"id": c["id"], "title": c["title"]} for c in charts],
         "data": _page_data("global", charts, model.global_series),
@@ -370,6 +397,8 @@ def _node_context(model: ReportModel, nodes: list[Node], node: Node) -> dict[str
         "columns": columns(model.percentile_labels),
         "rows": rows,
         "ranges": ranges(node.stats),
+        "ranges_title": "Duration ranges" if node.kind == "group" else "Response-time ranges",
+        "split": split_rows(node.stats, model.percentile_labels),
         "errors": error_rows(errors) if errors is not None else None,
         "charts": [{"id": c["id"], "title": c["title"]} for c in charts],
         "data": _page_data(node.kind, charts, series),
