@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from gatling_common.errors import InputError
 from gatling_common.results.generate import RunSpec, write_binary_log, write_text_log
+from gatling_common.results.reader import open_log
 from gatling_common.results.shard import dump_shard, load_shard, write_shard
 from gatling_reporter.build import BuildSettings, build
 
@@ -81,3 +82,25 @@ def test_inconsistent_chart_data_in_a_shard_is_refused(tmp_path: Path) -> None:
     bad.write_bytes(buf.getvalue())
     with pytest.raises(InputError, match=f"{bad}: damaged gatling-fleet-shard file"):
         series_of([bad], tmp_path / "out")
+
+
+def test_pods_totals_are_exact_from_logs_and_from_shards(tmp_path: Path) -> None:
+    """The pods page showed per-second quantized values (Max OK 888 where the log says 894)."""
+    logs = pods(tmp_path / "logs")
+    want = []
+    for log in logs:
+        with open_log(log) as reader:
+            batches = list(reader)
+        start = np.concatenate([b.req_start for b in batches])
+        rt = np.concatenate([b.req_end for b in batches]) - start
+        ok = np.concatenate([b.req_ok for b in batches])
+        want.append((len(rt), int((~ok).sum()), int(rt[ok].max()), round(float(rt[ok].mean()))))
+    shards = []
+    for log in logs:
+        shards.append(tmp_path / "shards" / (log.stem + ".stats"))
+        shards[-1].parent.mkdir(exist_ok=True)
+        write_shard([log], shards[-1])
+    for inputs, out in ((logs, "a"), (shards, "b")):
+        got = series_of(inputs, tmp_path / out)["pages"][0]["pods"]
+        assert [(p["requests"], p["ko"], p["max"], p["mean"]) for p in got] == want
+    assert any(m > 64 and m % 2 for *_, m, _ in want)  # above 64 ms quantizing would round

@@ -14,6 +14,7 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -117,15 +118,16 @@ def _label_shard_inputs(part: RunStats, path: Path, status: str | None) -> None:
             info.status = status
 
 
-def _add_shard_series(records: SeriesRecords, shard: Shard, path: Path) -> None:
+def _add_shard_series(records: SeriesRecords, shard: Shard, path: Path, input_offset: int) -> None:
     if shard.records is None:
         log.warning(
             "%s: this shard has no chart data (written by an older transferer); "
             "the charts leave its requests out, the statistics include them",
             path,
         )
+        records.partial = True
         return
-    records.extend(shard.records)
+    records.extend(shard.records, input_offset)
 
 
 def collect(
@@ -135,17 +137,18 @@ def collect(
     accept_damaged: bool = False,
     records: SeriesRecords | None = None,
 ) -> RunStats:
-    parts = []
+    parts: list[RunStats] = []
     for path in files:
+        inputs_before = sum(len(p.inputs) for p in parts)  # merge_all keeps the inputs' order
         if path.name.endswith(SHARD_SUFFIX):
             shard = read_shard(path)
             _label_shard_inputs(shard.stats, path, (statuses or {}).get(pod_of(path)[1]))
             parts.append(shard.stats)
             if records is not None:
-                _add_shard_series(records, shard, path)
+                _add_shard_series(records, shard, path, inputs_before)
         else:
             status = (statuses or {}).get(pod_of(path)[1], "UNKNOWN")
-            sink = records.add if records is not None else None
+            sink = partial(records.add, input_index=inputs_before) if records is not None else None
             parts.append(
                 stats_of_log(path, status=status, accept_damaged=accept_damaged, sink=sink)
             )
@@ -160,7 +163,9 @@ def log_version(stats: RunStats) -> tuple[str, str]:
 
 def series_settings(stats: RunStats, indicators: StatsSettings) -> SeriesSettings:
     version, layout = log_version(stats)
-    return SeriesSettings(indicators.lower_bound, indicators.higher_bound, version, layout)
+    return SeriesSettings(
+        indicators.lower_bound, indicators.higher_bound, version, layout, len(stats.inputs)
+    )
 
 
 def check_output_folder(output: Path) -> None:

@@ -17,6 +17,7 @@ import zipfile
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,14 @@ import numpy as np
 from gatling_common.errors import InputError
 from gatling_common.results.names import Names
 from gatling_common.results.sparse import SparseCounts
-from gatling_common.results.stats import NAME_SPACES, ORDERED, TABLES, InputInfo, RunStats
+from gatling_common.results.stats import (
+    NAME_SPACES,
+    ORDERED,
+    TABLES,
+    InputInfo,
+    RunStats,
+    merge_all,
+)
 from gatling_common.series.collect import SeriesRecords
 
 FORMAT = "gatling-fleet-shard"
@@ -131,9 +139,14 @@ def read_shard(path: Path) -> Shard:
 
 def write_shard(log_paths: Sequence[Path], out_path: Path, *, status: str = "UNKNOWN") -> RunStats:
     """Read logs (text, binary, .gz) and write their merged statistics as a shard (transferer)."""
-    from gatling_common.results.collect import stats_of_logs
+    from gatling_common.results.collect import stats_of_log
 
     records = SeriesRecords()
-    stats = stats_of_logs(log_paths, status=status, sink=records.add)
+    stats = merge_all(
+        [
+            stats_of_log(Path(p), status=status, sink=partial(records.add, input_index=i))
+            for i, p in enumerate(log_paths)
+        ]
+    )
     save_shard(stats, Path(out_path), records)
     return stats

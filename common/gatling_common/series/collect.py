@@ -79,14 +79,16 @@ class SeriesRecords:
     scenarios: StringTable = field(default_factory=StringTable)
     messages: StringTable = field(default_factory=StringTable)  # KO requests' messages
     requests: Columns = field(
-        default_factory=lambda: Columns(("key", "start", "end", "ok", "message"))
+        default_factory=lambda: Columns(("key", "start", "end", "ok", "message", "input"))
     )
     group_runs: Columns = field(
         default_factory=lambda: Columns(("path", "start", "end", "cumulated", "ok"))
     )
     users: Columns = field(default_factory=lambda: Columns(("scenario", "is_start", "time")))
+    partial: bool = False  # some input's records are missing (a shard without chart data)
 
-    def add(self, batch: RecordBatch, strings: FileStrings) -> None:
+    def add(self, batch: RecordBatch, strings: FileStrings, input_index: int = 0) -> None:
+        """`input_index`: the input (pod) the batch is from, as in RunStats.inputs."""
         b = batch
         valid = b.req_end >= 0  # as the statistics: Gatling ignores a negative end
         if len(b.req_key):
@@ -96,6 +98,7 @@ class SeriesRecords:
                 end=b.req_end[valid],
                 ok=b.req_ok[valid],
                 message=_messages(strings.messages, self.messages, b.req_message[valid]),
+                input=np.full(int(valid.sum()), input_index, np.int64),
             )
         valid = b.grp_end >= 0
         if len(b.grp_path):
@@ -113,8 +116,9 @@ class SeriesRecords:
                 time=b.user_time,
             )
 
-    def extend(self, other: SeriesRecords) -> None:
-        """Add another input's records (a shard's), its names interned here."""
+    def extend(self, other: SeriesRecords, input_offset: int = 0) -> None:
+        """Add another part's records (a shard's), its names interned here, its inputs
+        numbered from `input_offset`."""
         for table in TABLES:
             columns = getattr(other, table).joined()
             id_column = ID_COLUMNS[table]
@@ -122,6 +126,7 @@ class SeriesRecords:
             columns[id_column] = _lookup(theirs, mine, columns[id_column])
             if table == "requests":
                 columns["message"] = _messages(other.messages, self.messages, columns["message"])
+                columns["input"] = columns["input"] + input_offset
             getattr(self, table).add(**columns)
 
     def to_arrays(self) -> tuple[dict[str, list[str]], dict[str, np.ndarray]]:

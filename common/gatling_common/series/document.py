@@ -18,6 +18,7 @@ from gatling_common.series.axis import Axis
 from gatling_common.series.collect import SeriesRecords
 from gatling_common.series.distribution import distribution
 from gatling_common.series.percentiles import Grouped
+from gatling_common.series.pods import pod_numbers
 from gatling_common.series.rules import VersionRules
 from gatling_common.series.users import active_users, concurrent_users, user_starts
 
@@ -34,6 +35,7 @@ class SeriesSettings:
     higher_bound: int = 1200
     version: str = ""  # the Gatling version that wrote the log(s)
     layout: str = ""
+    inputs: int = 1  # how many inputs (pods) the records come from
 
 
 def series_document(
@@ -44,6 +46,8 @@ def series_document(
     pages: list[dict[str, Any]] = []
     if bounds is not None:
         pages = _Pages(records, Axis.of_run(*bounds), rules, settings).all()
+        if not records.partial:  # an extra key of ours; pods without records would show 0
+            pages[0]["pods"] = pod_numbers(records, settings.inputs)
     for page in pages:
         page["file"] = page_file(page["kind"], tuple(page["path"])) if page_file else None
     return {

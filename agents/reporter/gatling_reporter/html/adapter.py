@@ -80,7 +80,7 @@ def model_from_report_data(
             for key, page in page_keys(data["stats"])
             if page in pages and "errors" in pages[page]
         },
-        pods=_pods(data, times, stats),
+        pods=_pods(data, times, stats, (root or {}).get("pods")),
     )
 
 
@@ -172,16 +172,27 @@ def _run(data: Mapping[str, Any]) -> RunView:
     )
 
 
-def _pods(data: Mapping[str, Any], times: list[int], stats: RunStats | None) -> list[PodSeries]:
+def _pods(
+    data: Mapping[str, Any],
+    times: list[int],
+    stats: RunStats | None,
+    exact: list[Mapping[str, Any]] | None,
+) -> list[PodSeries]:
+    """Totals are exact from the chart data's `pods` when present (records read), otherwise
+    from the engine's per-input tables (per-second quantized response times)."""
     inputs = data["inputs"]
     duration = max(int(data["run"]["duration_s"]), 1)
     pods = []
     for index, raw in enumerate(data["series"]["inputs"]):
-        summary = (
-            pod_summary(stats, index, duration)
-            if stats is not None
-            else PodSummary(inputs[index]["requests"], 0, 0.0, None, None, None)
-        )
+        if exact is not None and len(exact) == len(inputs):
+            e = exact[index]
+            summary = PodSummary(
+                e["requests"], e["ko"], e["requests"] / duration, e["mean"], e["p95"], e["max"]
+            )
+        elif stats is not None:
+            summary = pod_summary(stats, index, duration)
+        else:
+            summary = PodSummary(inputs[index]["requests"], 0, 0.0, None, None, None)
         pods.append(
             PodSeries(
                 pod_name(raw["path"]),
