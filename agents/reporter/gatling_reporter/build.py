@@ -209,6 +209,8 @@ def build(settings: BuildSettings, statuses: Mapping[str, str] | None = None) ->
         used=files,
         indicators=indicators,
     )
+    for warning in result.summary["warnings"]:
+        log.warning("%s", warning)
     out = settings.output
     write_json(out / "js" / "stats.json", result.stats_json)
     write_json(out / "js" / "global_stats.json", result.global_json)

@@ -49,6 +49,7 @@ from typing import Any
 
 import numpy as np
 
+from gatling_common.results.gaps import far_apart
 from gatling_common.results.gatling_json import (
     Node,
     StatsSettings,
@@ -296,6 +297,7 @@ def report_data(stats: RunStats, settings: StatsSettings) -> dict[str, Any]:
         "skipped": dict(sorted(stats.skipped.items())),
         "stats": stats_tree_json(stats, settings, root),
         "errors": errors_table(stats),
+        "warnings": far_apart(stats),
         "series": {
             "times": axis.times_ms(),
             "step_s": axis.step,

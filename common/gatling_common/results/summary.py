@@ -6,13 +6,15 @@
  "inputs": [{path, simulation_class, ..., gatling_version, layout, status, skipped, requests}],
  "skipped": {reason: n}, "skipped_total": n,
  "settings": {"lower_bound", "higher_bound", "percentiles"},
- "global": <js/global_stats.json>, "errors": [{"message", "count", "percentage"}]}
+ "global": <js/global_stats.json>, "errors": [{"message", "count", "percentage"}],
+ "warnings": [str]}  # e.g. inputs far apart in time
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from gatling_common.results.gaps import far_apart
 from gatling_common.results.gatling_json import StatsSettings, duration_seconds, global_stats_json
 from gatling_common.results.report_data import errors_table, simulation_json
 from gatling_common.results.stats import RunStats
@@ -38,4 +40,5 @@ def summary_json(stats: RunStats, settings: StatsSettings) -> dict[str, Any]:
         },
         "global": global_stats_json(stats, settings),
         "errors": errors_table(stats),
+        "warnings": far_apart(stats),
     }

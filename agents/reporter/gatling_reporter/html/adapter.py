@@ -169,6 +169,7 @@ def _run(data: Mapping[str, Any]) -> RunView:
         versions=list(sim["gatling_versions"]),
         pods=pods,
         skipped=dict(data["skipped"]),
+        warnings=list(data.get("warnings", [])),
     )
 
 

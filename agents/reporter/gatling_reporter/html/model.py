@@ -30,6 +30,7 @@ class RunView:
     versions: list[str]
     pods: list[PodView]
     skipped: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

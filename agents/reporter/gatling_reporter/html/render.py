@@ -330,6 +330,7 @@ def _common_context(model: ReportModel, nodes: list[Node]) -> dict[str, Any]:
             "versions": run.versions,
             "pods": pods,
             "skipped": sorted(run.skipped.items()),
+            "warnings": run.warnings,
         },
         "verdict": _verdict(model),
         "nav": nav,
