@@ -80,3 +80,25 @@ def test_the_statistics_table_sorts_filters_and_keeps_its_header(tmp_path: Path)
                          th.getBoundingClientRect().top - box.getBoundingClientRect().top]; })()"""
         )
         assert gap[0] > 1000 and abs(gap[1]) < 2, gap  # really scrolled, header still on top
+
+
+@needs_chromium
+@pytest.mark.browser
+def test_own_percentiles_reach_the_tiles_and_the_charts(tmp_path: Path) -> None:
+    """--percentiles 50,90,99,99.9: the table, a tile in place of p95, and 99.9 over the bands."""
+    log = write_text_log_with_names(tmp_path / "p.log", RunSpec(requests=3000, duration_s=30), 3)
+    out = tmp_path / "report"
+    args = ["build", str(log), "-o", str(out), "--percentiles", "50,90,99,99.9"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    with Browser(1280, 900) as b:
+        b.open((out / "index.html").as_uri())
+        b.wait_for('document.body.getAttribute("data-charts-ready") === "1"')
+        assert b.events.problems() == []
+        tiles = b.evaluate("Array.from(document.querySelectorAll('.tile')).map(t => t.textContent)")
+        assert any("p99" in t and "p99.9" not in t for t in tiles), tiles
+        legend = b.evaluate(
+            "echarts.getInstanceByDom(document.getElementById('chart-percentiles'))"
+            ".getOption().series.map(s => s.name)"
+        )
+        assert legend[-1] == "p99.9" and "p95" in legend  # Gatling's ten, then ours

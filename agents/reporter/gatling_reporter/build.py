@@ -164,7 +164,12 @@ def log_version(stats: RunStats) -> tuple[str, str]:
 def series_settings(stats: RunStats, indicators: StatsSettings) -> SeriesSettings:
     version, layout = log_version(stats)
     return SeriesSettings(
-        indicators.lower_bound, indicators.higher_bound, version, layout, len(stats.inputs)
+        indicators.lower_bound,
+        indicators.higher_bound,
+        version,
+        layout,
+        len(stats.inputs),
+        tuple(indicators.percentiles),
     )
 
 

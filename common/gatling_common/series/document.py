@@ -17,7 +17,7 @@ from gatling_common.results.records import (
 from gatling_common.series.axis import Axis
 from gatling_common.series.collect import SeriesRecords
 from gatling_common.series.distribution import distribution
-from gatling_common.series.percentiles import Grouped
+from gatling_common.series.percentiles import OVER_TIME, Grouped
 from gatling_common.series.pods import pod_numbers
 from gatling_common.series.rules import VersionRules
 from gatling_common.series.users import active_users, concurrent_users, user_starts
@@ -36,6 +36,7 @@ class SeriesSettings:
     version: str = ""  # the Gatling version that wrote the log(s)
     layout: str = ""
     inputs: int = 1  # how many inputs (pods) the records come from
+    percentiles: tuple[float, ...] = ()  # the report's own (--percentiles), charted too
 
 
 def series_document(
@@ -156,9 +157,30 @@ class _Pages:
             "responses": responses,
             "outcome": [sum(r[2] for r in responses), sum(r[3] for r in responses)],
             "percentiles": self._over_time(self.start_bucket[rows][ok], rt[ok]),
+            "extra_percentiles": self._extra(self.start_bucket[rows][ok], rt[ok]),
             "distribution": distribution(rt, ok),
             "ranges": self._ranges(rt, ok),
         }
+
+    def _extra(self, bucket: I64, values: I64) -> dict[str, list[list[Any]]]:
+        """The report's --percentiles that Gatling's ten do not show (99.9, 90 ...), by the
+        same rule (P2): {"p99.9": [[t, value or None], ...]}."""
+        wanted = [p for p in self.settings.percentiles if p / 100 not in OVER_TIME]
+        if not wanted:
+            return {}
+        table = Grouped.of(bucket, values)
+        found: dict[str, list[list[Any]]] = {}
+        for p in wanted:
+            by_bucket = dict(
+                zip(
+                    table.ids.tolist(),
+                    table.percentile(p / 100, self.rules.ranked_percentiles).tolist(),
+                    strict=True,
+                )
+            )
+            label = f"p{p:g}"
+            found[label] = [[t, by_bucket.get(k)] for k, t in enumerate(self.labels)]
+        return found
 
     # -- pages
 

@@ -147,6 +147,10 @@ def node_series(page: Mapping[str, Any]) -> NodeSeries:
         scatter=(scatter["ok"], scatter["ko"]) if scatter else None,
         users={name: _points(points) for name, points in users.items()},
         users_all=_points(page["users_all"]) if "users_all" in page else None,
+        extra_percentiles={
+            label: [None if v is None else int(v) for _, v in points]
+            for label, points in (page.get("extra_percentiles") or {}).items()
+        },
     )
 
 

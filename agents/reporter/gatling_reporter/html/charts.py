@@ -27,7 +27,12 @@ def node_charts(series: NodeSeries, *, with_users: bool) -> list[Chart]:
     what = "duration" if is_group else "response time"
     charts.append(_distribution("distribution", f"Distribution of the {what}", series.distribution))
     charts.append(
-        _bands("percentiles", f"{what.capitalize()} percentiles over time (OK)", series.percentiles)
+        _bands(
+            "percentiles",
+            f"{what.capitalize()} percentiles over time (OK)",
+            series.percentiles,
+            series.extra_percentiles,
+        )
     )
     if series.cumulated_distribution is not None and series.cumulated_percentiles is not None:
         charts.append(
@@ -73,11 +78,18 @@ def _throughput(chart_id: str, title: str, ok: list[int], ko: list[int]) -> Char
     return _time_chart(chart_id, title, chart_id + "/s", lines)
 
 
-def _bands(chart_id: str, title: str, values: dict[str, list[int | None]]) -> Chart:
-    """Gatling's bands: each percentile filled down to the one below it."""
-    lines = [
+def _bands(
+    chart_id: str,
+    title: str,
+    values: dict[str, list[int | None]],
+    extra: dict[str, list[int | None]] | None = None,
+) -> Chart:
+    """Gatling's bands: each percentile filled down to the one below it; the report's own
+    --percentiles that are not among them as dashed lines over the bands."""
+    lines: list[dict[str, Any]] = [
         {"name": label, "y": y, "color": BAND_COLORS.get(label)} for label, y in values.items()
     ]
+    lines += [{"name": label, "y": y, "line": True} for label, y in (extra or {}).items()]
     return _time_chart(chart_id, title, "ms", lines, kind="bands")
 
 

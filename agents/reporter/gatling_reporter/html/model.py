@@ -67,6 +67,7 @@ class NodeSeries:
     scatter: tuple[list[list[int]], list[list[int]]] | None = None  # (OK, KO) [rps, p95 ms]
     users: dict[str, Points] = field(default_factory=dict)  # scenario -> active users
     users_all: Points | None = None
+    extra_percentiles: dict[str, list[int | None]] = field(default_factory=dict)  # --percentiles
 
 
 @dataclass(frozen=True)

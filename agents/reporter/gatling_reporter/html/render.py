@@ -276,7 +276,9 @@ def error_rows(errors: list[ErrorRow]) -> list[dict[str, Any]]:
 
 def tiles(stats: Mapping[str, Any], labels: list[str]) -> list[dict[str, Any]]:
     c = cells(stats)
-    p95 = next((k for k, label in zip(PCT_KEYS, labels, strict=False) if "95" in label), None)
+    # The p95 tile, or the percentile in its place (percentiles3) when --percentiles has none.
+    p95 = next((k for k, label in zip(PCT_KEYS, labels, strict=False) if label == "p95"), None)
+    p95 = p95 or (PCT_KEYS[min(2, len(labels) - 1)] if labels else None)
     items = [
         {"label": "Requests", "value": f"{int(stats['numberOfRequests']['total']):,}", "ko": False},
         {"label": "KO", "value": f"{c['koPercent']} %", "ko": c["numberOfRequests.ko"] != "0"},
@@ -284,7 +286,8 @@ def tiles(stats: Mapping[str, Any], labels: list[str]) -> list[dict[str, Any]]:
         {"label": "Mean", "value": f"{c['meanResponseTime.total']} ms", "ko": False},
     ]
     if p95:
-        items.append({"label": "p95", "value": f"{c[p95 + '.total']} ms", "ko": False})
+        label = labels[PCT_KEYS.index(p95)]
+        items.append({"label": label, "value": f"{c[p95 + '.total']} ms", "ko": False})
     items.append({"label": "Max", "value": f"{c['maxResponseTime.total']} ms", "ko": False})
     return items
 

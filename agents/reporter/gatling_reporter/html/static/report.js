@@ -91,6 +91,11 @@
     out.showSymbol = true;
     out.symbolSize = function (value, params) { return lone[params.dataIndex] ? 5 : 0; };
     out.lineStyle = { width: 1.6 };
+    if (chart.kind === "bands" && series.line) {
+      out.lineStyle = { width: 1.6, type: "dashed" };
+      out.data = pairs(series, x);
+      return out;
+    }
     if (chart.kind === "bands") {
       out.stack = "bands";
       out.data = bandData(chart, index, x);
