@@ -10,10 +10,23 @@ REPORT_ASSETS := tools/report-assets
 ECHARTS_VENDOR := agents/reporter/gatling_reporter/html/vendor
 REGISTRY ?= gatling-fleet
 TAG ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# Once per make run: the images built and the tag the container tests look for stay the same.
+TAG := $(TAG)
 AGENTS := waiter transferer reporter controller
 DOCKERFILES := $(wildcard Dockerfile.*)
+# podman (through tools/containers/podman.sh, for hosts whose cgroup layout crun refuses), or
+# docker when only docker is there; podman too when neither is yet, since setup-containers
+# installs it. Override with CONTAINER_TOOL=docker.
+CONTAINER_TOOL ?= $(shell if ! command -v podman >/dev/null 2>&1 && command -v docker >/dev/null 2>&1; \
+  then echo docker; else echo tools/containers/podman.sh; fi)
+# The Dockerfiles' base (ARG BASE_IMAGE): `make base-image` pulls or debootstraps it under this name.
+BASE_IMAGE ?= localhost/debian:bookworm-slim
+# The build's network (pip, apt) and, when present, a CA bundle for pip behind a TLS proxy (build
+# secret: in no layer).
+CONTAINER_BUILD_FLAGS ?= --network host
+PIP_CA ?= $(firstword $(PIP_CERT) /etc/ssl/certs/ca-certificates.crt)
 
-.PHONY: help setup setup-python setup-node setup-report-assets setup-browser lint test unit demo bench images push deploy undeploy clean
+.PHONY: help setup setup-python setup-node setup-report-assets setup-browser lint test unit demo bench setup-containers base-image images image-sizes image-prune push deploy undeploy clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
@@ -61,7 +74,15 @@ lint: setup-python ## ruff, mypy, import-linter, hadolint
 unit: setup ## The whole pytest suite (no lint)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test: setup lint unit ## Install everything, lint, run the whole suite
+# The container tests (tests/containers) are part of `unit` and skip while the images are not
+# built; `make test` builds them first (a no-op when up to date), drops older tags and dangling
+# layers so that repeated runs keep the disk bounded, and makes a missing image a failure.
+# Prerequisites run left to right (this Makefile is not meant for -j).
+test: export GATLING_FLEET_REQUIRE_IMAGES := 1
+test: export GATLING_IMAGES_REGISTRY := $(REGISTRY)
+test: export GATLING_IMAGES_TAG := $(TAG)
+test: export CONTAINER_TOOL := $(CONTAINER_TOOL)
+test: setup lint images image-prune unit ## Install everything, lint, build the images, run the whole suite
 
 demo: setup-python setup-report-assets ## Run the main job on a local-folder bucket
 	$(BIN)/python -m tools.demo
@@ -69,11 +90,28 @@ demo: setup-python setup-report-assets ## Run the main job on a local-folder buc
 bench: setup ## Run every benchmark (slow; prints ratios against in-run baselines)
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
 
-images: ## Build the images (needs Docker): REGISTRY=... TAG=...
-	for a in $(AGENTS); do docker build -f Dockerfile.$$a -t $(REGISTRY)/gatling-$$a:$(TAG) . || exit 1; done
+setup-containers: ## podman, buildah, debootstrap (apt) and their containers.conf (as root; idempotent)
+	tools/containers/setup.sh
 
-push: images ## Push the images (needs Docker and a registry login)
-	for a in $(AGENTS); do docker push $(REGISTRY)/gatling-$$a:$(TAG) || exit 1; done
+base-image: setup-containers ## The Debian base image, pulled or made with debootstrap (BASE_IMAGE=...)
+	CONTAINER_TOOL="$(CONTAINER_TOOL)" tools/containers/base-image.sh $(BASE_IMAGE)
+
+# Only what changed is rebuilt: each image carries a hash of its inputs (tools/containers/images.py).
+# One build at a time: two at once on 2 cores only make both slower.
+IMAGES_ARGS = --tool "$(CONTAINER_TOOL)" --registry "$(REGISTRY)" --tag "$(TAG)" \
+  --base-image "$(BASE_IMAGE)" --build-flags "$(CONTAINER_BUILD_FLAGS)" --pip-ca "$(PIP_CA)"
+
+images: base-image $(ECHARTS_VENDOR)/echarts.min.js ## Build the four images (podman or docker) and print their sizes: REGISTRY=... TAG=...
+	$(PYTHON) tools/containers/images.py build $(IMAGES_ARGS) $(IMAGES_BUILD_ARGS)
+
+image-sizes: ## The size table of the built images
+	$(PYTHON) tools/containers/images.py sizes $(IMAGES_ARGS)
+
+image-prune: ## Untag our images' other tags and drop dangling layers (keeps TAG)
+	$(PYTHON) tools/containers/images.py prune $(IMAGES_ARGS)
+
+push: images ## Push the images (podman or docker, and a registry login): REGISTRY=... TAG=...
+	$(PYTHON) tools/containers/images.py push $(IMAGES_ARGS)
 
 deploy: ## Install the CRD, RBAC and the controller into the current kubectl context
 	kubectl apply -k config

@@ -28,13 +28,19 @@ EXTRAS = PYPROJECT["project"]["optional-dependencies"]
 
 # A version tag: starts with a digit (3.11.14-slim-bookworm, 1.2); `latest` and bare names fail.
 _VERSION_TAG = re.compile(r"^\d[\w.\-]*$")
+# A Debian release codename pins a release as a major version does (bookworm-slim is 12.x: only
+# security and point fixes); the moving names (stable, testing, sid, latest) do not match.
+_RELEASE_TAG = re.compile(r"^(buster|bullseye|bookworm|trixie|forky)(-slim)?$")
+# $NAME or ${NAME} in a FROM line, resolved from the ARGs declared before the first FROM.
+_VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
 _EXTRAS_SPEC = re.compile(r"""\.\[([\w,\- ]+)\]""")
 
 
 @dataclass
 class Stage:
-    image: str
+    image: str  # as written, e.g. ${BASE_IMAGE}
     alias: str | None
+    resolved: str | None = None  # with the global ARGs' defaults; None: a variable has none
     instructions: list[tuple[str, str]] = field(default_factory=list)
 
     def values(self, instruction: str) -> list[str]:
@@ -45,15 +51,34 @@ def stages(path: Path) -> list[Stage]:
     with path.open("rb") as fh:
         structure = DockerfileParser(fileobj=fh).structure
     found: list[Stage] = []
+    global_args: dict[str, str | None] = {}  # only ARGs before the first FROM reach FROM lines
     for item in structure:
         name, value = item["instruction"], item["value"]
         if name == "FROM":
             words = [w for w in value.split() if not w.startswith("--")]
             alias = words[2] if len(words) == 3 and words[1].lower() == "as" else None
-            found.append(Stage(words[0], alias))
+            found.append(Stage(words[0], alias, _resolve(words[0], global_args)))
+        elif name == "ARG" and not found:
+            for word in shlex.split(value):
+                key, eq, default = word.partition("=")
+                global_args[key] = default if eq else None
         elif name != "COMMENT" and found:
             found[-1].instructions.append((name, value))
     return found
+
+
+def _resolve(image: str, args: dict[str, str | None]) -> str | None:
+    """The image with each $VAR / ${VAR} replaced by its ARG default; None if one has none."""
+    unresolved = False
+
+    def default(match: re.Match[str]) -> str:
+        nonlocal unresolved
+        value = args.get(match.group(1) or match.group(2))
+        unresolved = unresolved or value is None
+        return value or ""
+
+    resolved = _VARIABLE.sub(default, image)
+    return None if unresolved else resolved
 
 
 def problems(path: Path) -> list[str]:
@@ -79,14 +104,16 @@ def problems(path: Path) -> list[str]:
 def _pinning(all_stages: list[Stage]) -> list[str]:
     found, aliases = [], set()
     for stage in all_stages:
-        image = stage.image
-        if image not in aliases:
-            _, _, tag = image.rpartition("/")[2].partition(":")
+        image, resolved = stage.image, stage.resolved
+        if resolved is None:
+            found.append(f"FROM {image}: a variable without an ARG default hides the version")
+        elif resolved not in aliases:
+            shown = image if resolved == image else f"{image} (= {resolved})"
+            _, _, tag = resolved.rpartition("/")[2].partition(":")
             tag = tag.split("@")[0]
-            if "$" in image:
-                found.append(f"FROM {image}: a variable hides the version")
-            elif "@sha256:" not in image and not _VERSION_TAG.match(tag):
-                found.append(f"FROM {image}: not pinned to a version tag")
+            pinned = _VERSION_TAG.match(tag) or _RELEASE_TAG.match(tag)
+            if "@sha256:" not in resolved and not pinned:
+                found.append(f"FROM {shown}: not pinned to a version tag")
         if stage.alias:
             aliases.add(stage.alias)
     return found
@@ -220,3 +247,69 @@ def test_the_rules_want_the_agents_own_script_and_extra(tmp_path: Path) -> None:
         'ENTRYPOINT ["gatling-transferer"]: expected ["gatling-waiter"]',
         "no builder stage runs pip install '.[waiter]'",
     ]
+
+
+def _with_base(tmp_path: Path, preamble: str, base: str) -> Path:
+    """A Dockerfile obeying every rule but the base image's, which comes from `preamble`."""
+    path = tmp_path / "Dockerfile.transferer"
+    path.write_text(
+        f"{preamble}FROM {base} AS builder\n"
+        'RUN pip install ".[transferer]"\n'
+        "FROM builder\n"
+        "ENV PYTHONUNBUFFERED=1\n"
+        "USER 1000:1000\n"
+        'ENTRYPOINT ["gatling-transferer"]\n'
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("preamble", "base"),
+    [
+        ("ARG BASE_IMAGE=debian:bookworm-slim\n", "${BASE_IMAGE}"),
+        ("ARG BASE_IMAGE=docker.io/library/debian:12.12-slim\n", "$BASE_IMAGE"),
+        ('ARG REPO=debian TAG="bookworm"\n', "${REPO}:${TAG}"),
+        ("", "localhost/debian:bookworm-slim"),
+    ],
+)
+def test_a_base_pinned_by_an_arg_default_or_a_release_name_passes(
+    tmp_path: Path, preamble: str, base: str
+) -> None:
+    assert problems(_with_base(tmp_path, preamble, base)) == []
+
+
+@pytest.mark.parametrize(
+    ("preamble", "base", "problem"),
+    [
+        (
+            "ARG BASE_IMAGE=debian:latest\n",
+            "${BASE_IMAGE}",
+            "FROM ${BASE_IMAGE} (= debian:latest): not pinned to a version tag",
+        ),
+        (
+            "ARG BASE_IMAGE=debian:stable-slim\n",
+            "${BASE_IMAGE}",
+            "FROM ${BASE_IMAGE} (= debian:stable-slim): not pinned to a version tag",
+        ),
+        (
+            "ARG BASE_IMAGE=debian\n",
+            "$BASE_IMAGE",
+            "FROM $BASE_IMAGE (= debian): not pinned to a version tag",
+        ),
+        (
+            "ARG BASE_IMAGE\n",
+            "${BASE_IMAGE}",
+            "FROM ${BASE_IMAGE}: a variable without an ARG default hides the version",
+        ),
+        # An ARG inside a stage does not reach a later FROM line (Docker's scoping).
+        (
+            "FROM debian:bookworm-slim AS first\nARG BASE_IMAGE=debian:bookworm-slim\n",
+            "${BASE_IMAGE}",
+            "FROM ${BASE_IMAGE}: a variable without an ARG default hides the version",
+        ),
+    ],
+)
+def test_a_moving_or_unresolvable_base_fails(
+    tmp_path: Path, preamble: str, base: str, problem: str
+) -> None:
+    assert problems(_with_base(tmp_path, preamble, base)) == [problem]
