@@ -21,7 +21,7 @@ from gatling_reporter.agent import (
     pod_statuses,
     publish,
 )
-from gatling_reporter.build import BuildSettings, build
+from gatling_reporter.build import BuildSettings, build, check_output_folder
 from gatling_reporter.console import render
 from gatling_reporter.html.pages import (
     finish_report,
@@ -29,6 +29,7 @@ from gatling_reporter.html.pages import (
     threshold_lines,
     threshold_options,
 )
+from gatling_reporter.output import staged
 from gatling_reporter.thresholds import check
 
 ENV = "GATLING_REPORTER_"
@@ -128,17 +129,19 @@ def build_command(
             f"--higher-bound ({higher_bound}) must be greater than --lower-bound ({lower_bound})"
         )
     thresholds = parse_thresholds(assertions, assertion_files)  # fail before the long part
-    settings = BuildSettings(
-        inputs=inputs,
-        output=output,
-        stats=StatsSettings(lower_bound, higher_bound, percentiles),
-        allow_mixed=allow_mixed,
-        accept_damaged=accept_damaged,
-    )
-    result = build(settings)
-    verdicts = finish_report(
-        result.stats, result.summary, result.indicators, output, thresholds, junit, result.series
-    )
+    check_output_folder(output)
+    with staged(output) as stage:  # built beside -o, swapped in once complete
+        settings = BuildSettings(
+            inputs=inputs,
+            output=stage,
+            stats=StatsSettings(lower_bound, higher_bound, percentiles),
+            allow_mixed=allow_mixed,
+            accept_damaged=accept_damaged,
+        )
+        result = build(settings)
+        verdicts = finish_report(
+            result.stats, result.summary, result.indicators, stage, thresholds, junit, result.series
+        )
     click.echo(render(result.summary), nl=False)
     click.echo(threshold_lines(verdicts), nl=False)
     click.echo(f"Report: {(output / 'index.html').resolve()}")
