@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -60,9 +61,29 @@ def test_report_errors_name_the_object_not_a_temp_copy(log: Path, tmp_path: Path
     run = tmp_path / "bucket" / "run"
     run.mkdir(parents=True)
     (run / "pod-0.log").write_bytes(log.read_bytes())
-    (run / "pod-1.log").write_bytes(b"")  # a pod whose log is empty
+    (run / "pod-1.log").write_bytes(b"hello\n")  # a pod whose log is no Gatling log
     result = CliRunner().invoke(main, ["report", "--source", f"file://{run}"], env={})
     assert result.exit_code == 2
-    assert result.stderr.splitlines()[-1] == (
-        f"error: file://{run}/pod-1.log: empty file; expected a Gatling simulation.log"
+    assert result.stderr.splitlines()[-1].startswith(f"error: file://{run}/pod-1.log: ")
+
+
+def test_a_pod_without_data_is_listed_and_the_others_reported(log: Path, tmp_path: Path) -> None:
+    """One pod's empty log (its runner died first) no longer blocks the report of the others."""
+    run = tmp_path / "bucket" / "run"
+    run.mkdir(parents=True)
+    for pod in ("pod-0", "pod-2"):
+        (run / f"{pod}.log").write_bytes(log.read_bytes())
+    (run / "pod-1.log").write_bytes(b"")
+    result = CliRunner().invoke(main, ["report", "--source", f"file://{run}"], env={})
+    assert result.exit_code == 0, result.output
+    warning = (
+        f"file://{run}/pod-1.log: no data (no request record); the report is built from the "
+        "other 2 input(s)"
     )
+    assert warning in result.stderr  # named by its URL, not the temp copy
+    summary = json.loads((run / "summary.json").read_text("utf-8"))
+    assert warning in summary["warnings"]
+    assert [i.get("data") for i in summary["inputs"]] == [None, "no data", None]
+    per_pod = json.loads((run / "summary.json").read_text("utf-8"))["inputs"][0]["requests"]
+    assert summary["global"]["numberOfRequests"]["total"] == 2 * per_pod
+    assert "no data (no request record)" in (run / "index.html").read_text("utf-8")

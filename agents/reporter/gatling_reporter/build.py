@@ -27,8 +27,9 @@ from gatling_common.results.gatling_json import (
     global_stats_json,
     stats_tree_json,
 )
+from gatling_common.results.reader import EmptyLogError
 from gatling_common.results.shard import SHARD_SUFFIX, Shard, read_shard
-from gatling_common.results.stats import RunStats, merge_all
+from gatling_common.results.stats import InputInfo, RunStats, merge_all
 from gatling_common.results.summary import summary_json
 from gatling_common.results.versions import gatling_version
 from gatling_common.series.collect import SeriesRecords
@@ -149,9 +150,12 @@ def collect(
         else:
             status = (statuses or {}).get(pod_of(path)[1], "UNKNOWN")
             sink = partial(records.add, input_index=inputs_before) if records is not None else None
-            parts.append(
-                stats_of_log(path, status=status, accept_damaged=accept_damaged, sink=sink)
-            )
+            try:
+                part = stats_of_log(path, status=status, accept_damaged=accept_damaged, sink=sink)
+            except EmptyLogError:
+                part = RunStats()  # listed as a pod without data; the others make the report
+                part.add_input(InputInfo(str(path), status=status))
+            parts.append(part)
     return merge_all(parts)
 
 
@@ -171,6 +175,30 @@ def series_settings(stats: RunStats, indicators: StatsSettings) -> SeriesSetting
         len(stats.inputs),
         tuple(indicators.percentiles),
     )
+
+
+NO_DATA = "no data"
+
+
+def no_data_warnings(stats: RunStats, summary: dict[str, Any]) -> list[str]:
+    """Pods whose input holds no request, user or group record: listed, not fatal (the report is
+    built from the others; exit code as without them). Call after inputs are named by source."""
+    empty = [i for i in stats.inputs if i.requests == 0]
+    if not empty or len(empty) == len(stats.inputs):
+        return []
+    names = {id(i): i.path for i in empty}
+    for item, info in zip(summary.get("inputs", []), stats.inputs, strict=False):
+        if id(info) in names:
+            item["data"] = NO_DATA
+    lines = [
+        f"{path}: no data (no request record); the report is built from the other "
+        f"{len(stats.inputs) - len(empty)} input(s)"
+        for path in names.values()
+    ]
+    summary.setdefault("warnings", []).extend(lines)
+    for line in lines:
+        log.warning("%s", line)
+    return lines
 
 
 def check_output_folder(output: Path) -> None:

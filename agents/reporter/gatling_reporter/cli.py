@@ -21,7 +21,7 @@ from gatling_reporter.agent import (
     pod_statuses,
     publish,
 )
-from gatling_reporter.build import BuildSettings, build, check_output_folder
+from gatling_reporter.build import BuildSettings, build, check_output_folder, no_data_warnings
 from gatling_reporter.console import render
 from gatling_reporter.html.pages import (
     finish_report,
@@ -139,6 +139,7 @@ def build_command(
             accept_damaged=accept_damaged,
         )
         result = build(settings)
+        no_data_warnings(result.stats, result.summary)
         verdicts = finish_report(
             result.stats, result.summary, result.indicators, stage, thresholds, junit, result.series
         )
@@ -236,6 +237,7 @@ def report_command(
         except InputError as exc:
             raise in_source_terms(exc, Path(tmp, "inputs"), source_store) from None
         name_inputs_by_source(result.stats, result.summary, Path(tmp, "inputs"), source_store)
+        no_data_warnings(result.stats, result.summary)
         verdicts = finish_report(
             result.stats,
             result.summary,

@@ -49,6 +49,10 @@ HEAD_BYTES = 1 << 20
 GZIP_MAGIC = b"\x1f\x8b"
 
 
+class EmptyLogError(InputError):
+    """The file holds nothing (a runner that died before Gatling wrote its first line)."""
+
+
 class DamagedLogError(InputError):
     """The file is corrupt past one record: what follows cannot be framed or trusted."""
 
@@ -112,7 +116,7 @@ class LogReader:
     def _detect(self) -> bool:
         head = self._head
         if not head.strip():
-            raise InputError(f"{self.path}: empty file; expected a Gatling simulation.log")
+            raise EmptyLogError(f"{self.path}: empty file; expected a Gatling simulation.log")
         if looks_binary(head):
             try:
                 self.first_record_offset = read_header(head, self.info)
