@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from gatling_common.results.generate import RunSpec, write_binary_log
 from gatling_common.storage import open_storage
 from gatling_transferer.complete import wait_until_complete
 from gatling_transferer.settings import TransfererSettings
@@ -103,8 +104,22 @@ def test_a_closed_whole_log_waits_only_the_settle_time(tmp_path: Path) -> None:
     assert got.complete and 1.0 <= fake.now < 1.2
 
 
-@pytest.mark.parametrize("content", [b"", b"\x00\x01binary record cut"])
-def test_binary_and_empty_logs_have_no_line_check(tmp_path: Path, content: bytes) -> None:
+def test_a_binary_log_cut_mid_record_is_not_complete(tmp_path: Path) -> None:
+    """Binary (3.13+): the last record must decode whole, as a text log's last line must end."""
+    whole = write_binary_log(tmp_path / "whole.log", RunSpec(requests=200, duration_s=10))
+    cut = tmp_path / "cut.log"
+    cut.write_bytes(whole.read_bytes()[:-3])
+    fake = FakeTime()
+    assert wait_until_complete(
+        whole, settle=0.5, limit=5, clock=fake.clock, sleep=fake.sleep
+    ).complete
+    got = wait_until_complete(cut, settle=0.5, limit=5, clock=fake.clock, sleep=fake.sleep)
+    assert not got.complete
+    assert got.reason == f"cut at its end (no whole last record at byte {cut.stat().st_size})"
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00\x01not a Gatling log"])
+def test_empty_and_unreadable_logs_are_taken_as_they_are(tmp_path: Path, content: bytes) -> None:
     log = tmp_path / "simulation.log"
     log.write_bytes(content)
     fake = FakeTime()

@@ -2,14 +2,15 @@
 
 The runner writes its marker after Gatling exits, so the log is normally closed by then. But a
 marker written early (a wrapper script, a leftover from a restarted container) made us upload
-half a log, cut mid-line, as COMPLETED. So a log must stay unchanged for `settle` seconds and, for
-a text log, end with a whole line; after `limit` seconds it is uploaded as it is, marked
-incomplete. (A binary log carries no record lengths: finding its last whole record means decoding
-the whole file, which the reporter does and counts as "truncated record".)
+half a log, cut mid-line, as COMPLETED. So a log must stay unchanged for `settle` seconds and end
+with a whole record (text: a line end; binary: its last record decodes whole, which takes one
+decoding pass, done once per state of the file); after `limit` seconds it is uploaded as it is,
+marked incomplete.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import time
@@ -54,7 +55,10 @@ def _incomplete(path: Path, stable: bool, limit: float) -> Completeness:
     size = path.stat().st_size
     if not stable:
         return Completeness(False, f"still being written after {limit:g}s ({size} bytes so far)")
-    return Completeness(False, f"cut at its end (no line end at byte {size})")
+    with path.open("rb") as fh:
+        text = fh.read(1).isalpha()
+    what = "no line end" if text else "no whole last record"
+    return Completeness(False, f"cut at its end ({what} at byte {size})")
 
 
 def _state(path: Path) -> tuple[int, int]:
@@ -63,10 +67,29 @@ def _state(path: Path) -> tuple[int, int]:
 
 
 def _whole(path: Path) -> bool:
-    """A text log ends with a line end; a binary or empty one is taken as it is."""
+    """A text log ends with a line end; a binary one's last record decodes whole."""
     with path.open("rb") as fh:
         head = fh.read(1)
-        if not head.isalpha():  # binary (3.13+) or empty: no line structure to check
-            return True
+        if not head:
+            return True  # empty: nothing to cut
+        if not head.isalpha():
+            return _binary_whole(path, _state(path))
         fh.seek(-1, os.SEEK_END)
         return fh.read(1) == b"\n"
+
+
+@functools.lru_cache(maxsize=8)
+def _binary_whole(path: Path, state: tuple[int, int]) -> bool:
+    """Decode the file once per (size, mtime): no record cut by its end. A file the reader
+    refuses outright is taken as it is; the reporter names what is wrong with it."""
+    # Imported here: numpy and the readers load only for binary logs.
+    from gatling_common.errors import InputError
+    from gatling_common.results.reader import open_log
+
+    try:
+        with open_log(path, prefetch=False, accept_damaged=True) as reader:
+            for _ in reader:
+                pass
+            return "truncated record" not in reader.skipped.counts
+    except InputError:
+        return True
