@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from gatling_common.results.generate import RunSpec, write_text_log
 from gatling_common.results.shard import write_shard
+from gatling_common.storage import open_storage
 from gatling_reporter.cli import main
 
 
@@ -87,3 +88,20 @@ def test_a_pod_without_data_is_listed_and_the_others_reported(log: Path, tmp_pat
     per_pod = json.loads((run / "summary.json").read_text("utf-8"))["inputs"][0]["requests"]
     assert summary["global"]["numberOfRequests"]["total"] == 2 * per_pod
     assert "no data (no request record)" in (run / "index.html").read_text("utf-8")
+
+
+def test_a_log_uploaded_incomplete_is_said(log: Path, tmp_path: Path) -> None:
+    """The transferer's complete=false (a log still written, or cut) reaches the report."""
+    run = tmp_path / "bucket" / "run"
+    store = open_storage(f"file://{run}")
+    store.upload_file(log, "pod-0.log", metadata={"status": "COMPLETED", "complete": "true"})
+    store.upload_file(log, "pod-1.log", metadata={"status": "COMPLETED", "complete": "false"})
+    result = CliRunner().invoke(main, ["report", "--source", f"file://{run}"], env={})
+    assert result.exit_code == 0, result.output
+    line = f"file://{run}/pod-1.log: uploaded incomplete by its transferer"
+    assert line in result.stderr and "pod-0.log: uploaded incomplete" not in result.stderr
+    summary = json.loads((run / "summary.json").read_text("utf-8"))
+    assert [w for w in summary["warnings"] if "incomplete" in w] == [
+        line + " (still written or cut at its end when the run ended); its last records may be "
+        "missing"
+    ]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from gatling_common.results.generate import RunSpec, write_binary_log
+from gatling_common.results.shard import load_shard
 from gatling_common.storage import open_storage
 from gatling_transferer.complete import wait_until_complete
 from gatling_transferer.settings import TransfererSettings
@@ -126,3 +127,19 @@ def test_empty_and_unreadable_logs_are_taken_as_they_are(tmp_path: Path, content
     assert wait_until_complete(
         log, settle=0.5, limit=5, clock=fake.clock, sleep=fake.sleep
     ).complete
+
+
+def test_the_shard_of_a_snapshot_counts_what_was_uploaded(results_dir: Path, bucket: Path) -> None:
+    """A log still growing is uploaded from a snapshot: its shard is of that snapshot, not of
+    the live file, and says complete=false too."""
+    log = write_log(results_dir)
+    (results_dir / "COMPLETED").touch()
+    writer = _writer(log, [LINE] * 40, pause=0.05)
+    run(_settings(results_dir, bucket, settle_limit=1.0, shard=True))
+    writer.join()
+    store = open_storage(f"file://{bucket}/run")
+    assert store.head("pod-0.stats").metadata["complete"] == "false"
+    uploaded = (bucket / "run" / "pod-0.log").read_bytes()
+    shard = load_shard(bucket / "run" / "pod-0.stats")
+    assert shard.inputs[0].requests == uploaded.count(b"\nREQUEST\t")
+    assert uploaded.count(b"\nREQUEST\t") < log.read_bytes().count(b"\nREQUEST\t")

@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 LOG_SUFFIXES = (".log.gz", ".log")
 SHARD_SUFFIX = ".stats"
 STATUS_KEY = "status"  # the transferer's metadata key (contracts.md: COMPLETED or FAILED)
+COMPLETE_KEY = "complete"  # "false": uploaded from a snapshot of a log still written or cut
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "application/javascript",
@@ -62,6 +63,7 @@ class RunInput:
     path: Path  # the local copy
     size: int
     status: str  # COMPLETED, FAILED, or UNKNOWN when the metadata says nothing
+    complete: bool = True  # False: the transferer uploaded it still written or cut at its end
 
 
 @dataclass(frozen=True)
@@ -205,7 +207,8 @@ def fetch_inputs(storage: Storage, workdir: Path, *, workers: int) -> Fetched:
         _check_digest(storage, obj.name, target, listed.expected.get(obj.name))
         status = str(info.metadata.get(STATUS_KEY, "")).upper() or "UNKNOWN"
         log.info("fetched %s (%d bytes, %s)", obj.name, obj.size, status)
-        return RunInput(obj.name, target, obj.size, status)
+        complete = str(info.metadata.get(COMPLETE_KEY, "")).lower() != "false"
+        return RunInput(obj.name, target, obj.size, status, complete)
 
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="fetch") as pool:
         inputs = list(pool.map(download, chosen))
@@ -287,6 +290,18 @@ def publish(
         raise PermanentError(f"{storage.describe('index.html')}: missing right after upload")
     log.info("publish: done")
     return storage.public_url("index.html")
+
+
+def incomplete_warnings(fetched: Fetched, storage: Storage, summary: dict[str, Any]) -> None:
+    """Logs their transferer uploaded incomplete: merged (their whole records count), said."""
+    for item in fetched.inputs:
+        if not item.complete:
+            line = (
+                f"{storage.describe(item.name)}: uploaded incomplete by its transferer (still "
+                "written or cut at its end when the run ended); its last records may be missing"
+            )
+            summary.setdefault("warnings", []).append(line)
+            log.warning("%s", line)
 
 
 def pod_statuses(fetched: Fetched) -> dict[str, str]:

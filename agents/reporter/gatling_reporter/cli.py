@@ -17,6 +17,7 @@ from gatling_common.storage.options import settings_from_options, storage_option
 from gatling_reporter.agent import (
     fetch_inputs,
     in_source_terms,
+    incomplete_warnings,
     name_inputs_by_source,
     pod_statuses,
     publish,
@@ -238,6 +239,7 @@ def report_command(
             raise in_source_terms(exc, Path(tmp, "inputs"), source_store) from None
         name_inputs_by_source(result.stats, result.summary, Path(tmp, "inputs"), source_store)
         no_data_warnings(result.stats, result.summary)
+        incomplete_warnings(fetched, source_store, result.summary)
         verdicts = finish_report(
             result.stats,
             result.summary,

@@ -23,7 +23,12 @@ SHARD_TYPE = "application/octet-stream"  # a versioned npz archive (gatling_comm
 
 
 def upload_shard(
-    storage: Storage, found: FoundLog, status: Status, settings: TransfererSettings
+    storage: Storage,
+    found: FoundLog,
+    status: Status,
+    settings: TransfererSettings,
+    source: Path | None = None,
+    complete: bool = True,
 ) -> ManifestEntry | None:
     """Upload `<object stem>.stats` beside the log, so the reporter can skip reading the log.
 
@@ -41,7 +46,7 @@ def upload_shard(
         path = Path(tmp, name)
         started = time.monotonic()
         try:
-            write_shard([found.path], path, status=status)
+            write_shard([source or found.path], path, status=status)
         except FleetError as exc:
             log.warning("no statistics shard for %s: %s", found.relative, exc)
             return None
@@ -53,7 +58,8 @@ def upload_shard(
         metadata = log_metadata(
             status=status,
             source_path=found.relative,
-            raw_bytes=found.path.stat().st_size,
+            raw_bytes=(source or found.path).stat().st_size,
             pod=settings.name,
+            complete=complete,
         )
         return upload_verified(storage, path, name, SHARD_TYPE, metadata, settings)

@@ -153,9 +153,12 @@ def upload_log(
             complete=whole.complete,
         )
         sent = upload_verified(storage, send, name, content_type, metadata, settings)
-    objects = [sent]
-    if settings.shard and (shard := upload_shard(storage, found, status, settings)) is not None:
-        objects.append(shard)
+        objects = [sent]
+        # From the same fixed content as the log: a snapshot's shard must not read the live file.
+        if settings.shard:
+            shard = upload_shard(storage, found, status, settings, source, whole.complete)
+            if shard is not None:
+                objects.append(shard)
     url = storage.describe(name)
     return Uploaded(
         found.path, name, url, status, raw_bytes, sent.size, whole.complete, tuple(objects)
