@@ -102,3 +102,42 @@ def test_own_percentiles_reach_the_tiles_and_the_charts(tmp_path: Path) -> None:
             ".getOption().series.map(s => s.name)"
         )
         assert legend[-1] == "p99.9" and "p95" in legend  # Gatling's ten, then ours
+
+
+@needs_chromium
+@pytest.mark.browser
+def test_a_lone_point_is_drawn_as_a_dot(tmp_path: Path) -> None:
+    """A bucket with neighbours on neither side has no line: it gets a dot, others none."""
+    log = tmp_path / "simulation.log"
+    log.write_text(
+        "RUN\tsim.Sim\tsim\t1700000000000\t \t3.10.5\n"
+        "USER\tS\tSTART\t1700000000000\n"
+        "REQUEST\t\tBusy\t1700000000000\t1700000000100\tOK\t \n"
+        "REQUEST\t\tBusy\t1700000001000\t1700000001100\tOK\t \n"
+        "REQUEST\t\tBusy\t1700000002000\t1700000002100\tOK\t \n"
+        "REQUEST\t\tLone\t1700000005000\t1700000005040\tOK\t \n"
+        "REQUEST\t\tBusy\t1700000009000\t1700000009100\tOK\t \n"
+        "USER\tS\tEND\t1700000009500\n"
+    )
+    out = tmp_path / "report"
+    result = CliRunner().invoke(main, ["build", str(log), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    lone = next(out.glob("req_lone-*.html"))
+    with Browser(1280, 900) as b:
+        b.open(lone.as_uri())
+        b.wait_for('document.body.getAttribute("data-charts-ready") === "1"')
+        shown = b.evaluate(
+            """(() => { const o = echarts.getInstanceByDom(
+                 document.getElementById('chart-percentiles')).getOption();
+               return o.series.map(s => [s.showSymbol,
+                 s.data.map((d, i) => s.symbolSize(d.value, {dataIndex: i})).filter(x => x > 0)
+                   .length]); })()"""
+        )
+        assert all(symbol and dots == 1 for symbol, dots in shown), shown
+        b.open((out / "index.html").as_uri())
+        b.wait_for('document.body.getAttribute("data-charts-ready") === "1"')
+        requests = b.evaluate(
+            """echarts.getInstanceByDom(document.getElementById('chart-requests')).getOption()
+                 .series.map(s => s.showSymbol)"""
+        )
+        assert requests == [False, False]  # no lone point (zeros between): no symbols at all

@@ -88,7 +88,8 @@
     out.type = "line";
     // A lone point between gaps has no line to show it: such points, and only those, get a dot.
     var lone = isolated(series.y);
-    out.showSymbol = true;
+    // Symbols cost a drawn element per point: only series with a lone point get them.
+    out.showSymbol = lone.indexOf(true) >= 0;
     out.symbolSize = function (value, params) { return lone[params.dataIndex] ? 5 : 0; };
     out.lineStyle = { width: 1.6 };
     if (chart.kind === "bands" && series.line) {
