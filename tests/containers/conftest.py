@@ -19,6 +19,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.controller.fixtures import hook, k8s  # the same emulator and webhook as elsewhere
+
+__all__ = ["hook", "k8s"]  # fixtures (re-exported for pytest), plus the helpers below
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PODMAN_WRAPPER = REPO_ROOT / "tools" / "containers" / "podman.sh"
 PARTS = ("waiter", "transferer", "reporter", "controller")
@@ -128,21 +132,6 @@ def owned_by_uid(*paths: Path) -> None:
             path.chmod(0o777)
             for child in path.rglob("*"):
                 child.chmod(0o777 if child.is_dir() else 0o666)
-
-
-def write_kubeconfig(folder: Path, url: str) -> Path:
-    """A kubeconfig for the API emulator (plain HTTP, no credentials), readable by uid 1000."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "kubeconfig"
-    path.write_text(
-        "apiVersion: v1\nkind: Config\ncurrent-context: emu\n"
-        f"clusters:\n- name: emu\n  cluster:\n    server: {url}\n"
-        "contexts:\n- name: emu\n  context:\n    cluster: emu\n    user: emu\n"
-        "users:\n- name: emu\n  user: {}\n",
-        encoding="utf-8",
-    )
-    path.chmod(0o644)
-    return path
 
 
 @pytest.fixture

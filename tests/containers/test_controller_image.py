@@ -4,53 +4,25 @@ runner Job with our images, the reporter Job, the report's statistics read from 
 
 from __future__ import annotations
 
-import json
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
 
-from tests.containers.conftest import Images, owned_by_uid, write_kubeconfig
+from tests.containers.conftest import Images, owned_by_uid
+from tests.controller.fixtures import gone
 from tests.controller.harness import (
     NS,
-    add_webhook_secret,
     events,
     gatling_cr,
     reporter_writes_report,
     wait_for,
 )
-from tests.support.k8s_emulator import KubernetesEmulator
+from tests.support.k8s_emulator import KubernetesEmulator, write_kubeconfig
 from tests.support.k8s_jobs import JobController
 
 pytestmark = pytest.mark.containers
-
-
-@pytest.fixture
-def k8s() -> Iterator[KubernetesEmulator]:
-    with KubernetesEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def hook(httpserver: HTTPServer, k8s: KubernetesEmulator) -> list[dict[str, Any]]:
-    """The notifications the controller POSTs to /hook (its Secret points there)."""
-    received: list[dict[str, Any]] = []
-
-    def handler(request: Request) -> Response:
-        received.append(json.loads(request.data))
-        return Response("ok")
-
-    httpserver.expect_request("/hook", method="POST").respond_with_handler(handler)
-    add_webhook_secret(k8s, httpserver.url_for("/hook"))
-    return received
-
-
-def _gone(k8s: KubernetesEmulator, plural: str, name: str) -> bool:
-    return all(o["metadata"]["name"] != name for o in k8s.list(plural, NS))
 
 
 def test_the_controller_container_runs_a_gatling_to_the_end(
@@ -89,7 +61,7 @@ def test_the_controller_container_runs_a_gatling_to_the_end(
             try:
                 wait_for("the notification", lambda: hook or process.poll() is not None, 120)
                 assert process.poll() is None, log.read_text()
-                wait_for("cleanup", lambda: _gone(k8s, "gatlings", "shop"), 60)
+                wait_for("cleanup", lambda: gone(k8s, "gatlings", "shop"), 60)
             except AssertionError as exc:
                 raise AssertionError(f"{exc}\n{log.read_text()[-3000:]}") from None
             images.stop(container_name)
@@ -124,4 +96,4 @@ def test_the_controller_container_runs_a_gatling_to_the_end(
     assert [c["image"] for c in pod["initContainers"]] == [images.ref("waiter")]
     assert images.ref("transferer") in [c["image"] for c in pod["containers"]]
     for plural, name in [("jobs", "shop-runner"), ("jobs", "shop-reporter")]:
-        assert _gone(k8s, plural, name)
+        assert gone(k8s, plural, name)

@@ -5,27 +5,20 @@ from __future__ import annotations
 
 import subprocess
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from gatling_waiter.release import format_time, parse_time
 
-from tests.containers.conftest import Images, write_kubeconfig
-from tests.support.k8s_emulator import KubernetesEmulator
+from tests.containers.conftest import Images
+from tests.support.k8s_emulator import KubernetesEmulator, write_kubeconfig
 from tests.waiter.conftest import JOB, NS, add_pod
 
 pytestmark = pytest.mark.containers
 
 SETTLE = 0.5
 REGISTERED = "gatling-fleet/registered-at"
-
-
-@pytest.fixture
-def k8s() -> Iterator[KubernetesEmulator]:
-    with KubernetesEmulator() as emulator:
-        yield emulator
 
 
 def _registered(k8s: KubernetesEmulator, pod: str) -> str | None:

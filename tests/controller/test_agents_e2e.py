@@ -22,7 +22,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from tests.controller.harness import NS, add_webhook_secret, gatling_cr, make_controller, wait_for
-from tests.support.k8s_emulator import KubernetesEmulator
+from tests.support.k8s_emulator import KubernetesEmulator, write_kubeconfig
 from tests.support.k8s_jobs import JobController
 
 BIN = Path(sys.executable).parent
@@ -111,19 +111,7 @@ def test_real_agents_run_the_pods_the_controller_builds(
 
     httpserver.expect_request("/hook", method="POST").respond_with_handler(handler)
     add_webhook_secret(k8s, httpserver.url_for("/hook"))
-    kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text(
-        json.dumps(
-            {
-                "apiVersion": "v1",
-                "kind": "Config",
-                "clusters": [{"name": "e", "cluster": {"server": k8s.url}}],
-                "users": [{"name": "u", "user": {}}],
-                "contexts": [{"name": "c", "context": {"cluster": "e", "user": "u"}}],
-                "current-context": "c",
-            }
-        )
-    )
+    kubeconfig = write_kubeconfig(tmp_path, k8s.url)
     body = gatling_cr(
         "agents",
         tmp_path / "bucket",

@@ -9,6 +9,7 @@ from typing import Any
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from tests.controller.fixtures import gone
 from tests.controller.harness import (
     NS,
     add_webhook_secret,
@@ -31,10 +32,6 @@ def _used_outside_the_role(k8s: KubernetesEmulator) -> set[tuple[str, str]]:
     return used - role_rules()
 
 
-def _gone(k8s: KubernetesEmulator, plural: str, name: str) -> bool:
-    return all(o["metadata"]["name"] != name for o in k8s.list(plural, NS))
-
-
 def test_success_runs_reports_notifies_and_cleans_up(
     k8s: KubernetesEmulator, hook: list[dict[str, Any]], tmp_path: Path
 ) -> None:
@@ -43,7 +40,7 @@ def test_success_runs_reports_notifies_and_cleans_up(
         controller = make_controller(k8s).start()
         try:
             wait_for("the notification", lambda: hook)
-            wait_for("cleanup", lambda: _gone(k8s, "gatlings", "shop"))
+            wait_for("cleanup", lambda: gone(k8s, "gatlings", "shop"))
         finally:
             controller.stop()
     assert len(hook) == 1
@@ -78,7 +75,7 @@ def test_success_runs_reports_notifies_and_cleans_up(
         ("jobs", "shop-reporter"),
         ("configmaps", "shop-simulations-data"),
     ]:
-        assert _gone(k8s, plural, name)
+        assert gone(k8s, plural, name)
     assert k8s.list("pods", NS) == []  # the Jobs were deleted with Background propagation
     assert _used_outside_the_role(k8s) == set()
 
@@ -96,8 +93,7 @@ def test_runner_failure_fails_the_run_and_notifies(
             status = wait_for(
                 "cleanup of the failed Jobs",
                 lambda: (
-                    _gone(k8s, "jobs", "bad-runner")
-                    and k8s.get("gatlings", NS, "bad").get("status")
+                    gone(k8s, "jobs", "bad-runner") and k8s.get("gatlings", NS, "bad").get("status")
                 ),
             )
         finally:
@@ -138,7 +134,7 @@ def test_reporter_failure_fails_the_run(
     assert status["runnerCompletions"] == "3/3"
     assert status["error"] == "reporter Job rep-reporter failed; see the reporter pod's log"
     assert hook[0]["run"]["succeeded"] is False
-    assert not _gone(k8s, "jobs", "rep-reporter")  # no cleanup asked for
+    assert not gone(k8s, "jobs", "rep-reporter")  # no cleanup asked for
     assert _used_outside_the_role(k8s) == set()
 
 

@@ -8,7 +8,6 @@ Job runs.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -21,7 +20,7 @@ from gatling_controller.kube import Kube
 from gatling_controller.reconciler import Reconciler
 
 from tests.controller.harness import NS, SETTINGS, gatling_cr, wait_for
-from tests.support.k8s_emulator import KubernetesEmulator
+from tests.support.k8s_emulator import KubernetesEmulator, write_kubeconfig
 from tests.support.k8s_jobs import JobController, stay_running, timed
 
 
@@ -102,22 +101,6 @@ def test_dying_before_any_write_creates_nothing_twice(
     assert all(h["run"]["succeeded"] for h in hook)
 
 
-def _kubeconfig(path: Path, server: str) -> Path:
-    path.write_text(
-        json.dumps(
-            {
-                "apiVersion": "v1",
-                "kind": "Config",
-                "clusters": [{"name": "emulator", "cluster": {"server": server}}],
-                "users": [{"name": "test", "user": {}}],
-                "contexts": [{"name": "test", "context": {"cluster": "emulator", "user": "test"}}],
-                "current-context": "test",
-            }
-        )
-    )
-    return path
-
-
 def _start_controller(kubeconfig: Path) -> subprocess.Popen[bytes]:
     exe = Path(sys.executable).with_name("gatling-controller")
     args = [str(exe), "--kubeconfig", str(kubeconfig), "--namespace", NS]
@@ -128,7 +111,7 @@ def _start_controller(kubeconfig: Path) -> subprocess.Popen[bytes]:
 def test_sigkilled_process_resumes_without_duplicates(
     k8s: KubernetesEmulator, hook: list[dict[str, Any]], tmp_path: Path
 ) -> None:
-    kubeconfig = _kubeconfig(tmp_path / "kubeconfig", k8s.url)
+    kubeconfig = write_kubeconfig(tmp_path, k8s.url)
     k8s.create("gatlings", NS, gatling_cr("killed", tmp_path / "bucket"))
     finish = {"now": False}
     running, done = stay_running(0.0), timed(pending=0.0, running=0.0)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import sys
 import threading
 from http.server import ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -137,3 +138,19 @@ class KubernetesEmulator:
 
     def delete(self, plural: str, namespace: str, name: str, propagation: str | None = None) -> Obj:
         return self.store.delete(self.store.find_kind(plural), namespace, name, propagation)
+
+
+def write_kubeconfig(folder: Path, url: str) -> Path:
+    """`folder/kubeconfig` for the emulator at `url` (plain HTTP, no credentials), readable by
+    every uid (the agents' containers run as 1000)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "kubeconfig"
+    path.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: emu\n"
+        f"clusters:\n- name: emu\n  cluster:\n    server: {url}\n"
+        "contexts:\n- name: emu\n  context:\n    cluster: emu\n    user: emu\n"
+        "users:\n- name: emu\n  user: {}\n",
+        encoding="utf-8",
+    )
+    path.chmod(0o644)
+    return path

@@ -13,22 +13,10 @@ from pathlib import Path
 import pytest
 from gatling_waiter.release import format_time, parse_time
 
-from tests.support.k8s_emulator import KubernetesEmulator
+from tests.support.k8s_emulator import KubernetesEmulator, write_kubeconfig
 from tests.waiter.conftest import NS, add_pod
 
 SCRIPT = Path(sys.executable).parent / "gatling-waiter"
-
-
-def _kubeconfig(tmp_path: Path, url: str) -> Path:
-    path = tmp_path / "kubeconfig"
-    path.write_text(
-        "apiVersion: v1\nkind: Config\ncurrent-context: emu\n"
-        f"clusters:\n- name: emu\n  cluster:\n    server: {url}\n"
-        "contexts:\n- name: emu\n  context:\n    cluster: emu\n    user: emu\n"
-        "users:\n- name: emu\n  user: {}\n",
-        encoding="utf-8",
-    )
-    return path
 
 
 def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -41,7 +29,7 @@ def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture
 def env(k8s: KubernetesEmulator, tmp_path: Path) -> dict[str, str]:
     return {
-        "GATLING_WAITER_KUBECONFIG": str(_kubeconfig(tmp_path, k8s.url)),
+        "GATLING_WAITER_KUBECONFIG": str(write_kubeconfig(tmp_path, k8s.url)),
         "GATLING_WAITER_NAMESPACE": NS,
         "GATLING_WAITER_JOB_NAME": "run",
         "GATLING_WAITER_LOG_LEVEL": "ERROR",
@@ -151,7 +139,7 @@ def test_the_timeout_bounds_retries_against_an_unreachable_api(tmp_path: Path) -
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {
-        "GATLING_WAITER_KUBECONFIG": str(_kubeconfig(tmp_path, f"http://127.0.0.1:{port}")),
+        "GATLING_WAITER_KUBECONFIG": str(write_kubeconfig(tmp_path, f"http://127.0.0.1:{port}")),
         "GATLING_WAITER_NAMESPACE": NS,
         "GATLING_WAITER_JOB_NAME": "run",
         "GATLING_WAITER_LOG_LEVEL": "WARNING",
