@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from gatling_common.results.gatling_json import StatsSettings, global_stats_json, stats_tree_json
 from gatling_common.results.percentiles import Hist, java_round, rounded_percentile
+from gatling_common.results.pod_series import _order_by
 from gatling_common.results.quantize import bucket_of, bucket_value
 from gatling_common.results.records import (
     NO_MESSAGE,
@@ -19,7 +20,6 @@ from gatling_common.results.records import (
     request_key,
 )
 from gatling_common.results.report_data import report_data
-from gatling_common.results.series import _order_by
 from gatling_common.results.sparse import SparseCounts, group_count
 from gatling_common.results.stats import RunStats, quantize, stats_of_batches
 from hypothesis import given, settings
@@ -322,68 +322,6 @@ def _random_records(seed: int, n: int, span_ms: int, max_rt: int = 3000) -> Reco
     return Records(reqs, [], users, [])
 
 
-def test_series_per_second_equal_plain_recount() -> None:
-    r = _random_records(3, 3000, 120_000)
-    # Two inputs (pods): the global percentiles over time cover both.
-    half = Records(r.requests[:1000], r.groups, r.users, r.errors)
-    rest = Records(r.requests[1000:], [], [], [])
-    data = report_data(stats_of(half).merged(stats_of(rest)), SETTINGS)
-    series = data["series"]
-    first = T0 // 1000
-    assert series["step_s"] == 1.0 and series["times"][0] == first * 1000
-    node = series["nodes"]["group_missing-name--1146707516"]
-    length = len(series["times"])
-    ok_starts = np.bincount(
-        [s // 1000 - first for _, s, _, o, _ in r.requests if o], minlength=length
-    )
-    ko_ends = np.bincount(
-        [e // 1000 - first for _, _, e, o, _ in r.requests if not o], minlength=length
-    )
-    assert node["requests"]["ok"] == ok_starts[:length].tolist()
-    assert node["responses"]["ko"] == ko_ends[:length].tolist()
-    by_second: dict[int, list[int]] = {}
-    for _, s, e, o, _ in r.requests:
-        if o:
-            by_second.setdefault(s // 1000 - first, []).append(int(quantize(np.array([e - s]))[0]))
-    labels = node["percentiles"]["labels"]
-    for second, values in by_second.items():
-        for label, p in (("min", 0), ("p50", 50), ("p95", 95), ("max", 100)):
-            got = node["percentiles"]["values"][labels.index(label)][second]
-            assert got == math.floor(np.percentile(values, p) + 0.5), (second, label)
-    assert series["users"]["scenarios"]["Browse"][:3] == [1, 1, 1]
-    assert series["users"]["scenarios"]["Buy"][:3] == [0, 1, 1]
-    assert series["users"]["all"][:3] == [1, 2, 2]
-
-
-def test_active_users_count_the_second_a_user_ends_in() -> None:
-    r = Records(
-        [(0, T0, T0 + 6000, True, NO_MESSAGE)],
-        [],
-        [(0, True, T0), (0, True, T0 + 1200), (0, False, T0 + 2500), (1, True, T0 + 4000)],
-        [],
-    )
-    users = report_data(stats_of(r), SETTINGS)["series"]["users"]
-    assert users["scenarios"]["Browse"] == [1, 2, 2, 1, 1, 1]
-    assert users["scenarios"]["Buy"] == [0, 0, 0, 0, 1, 1]
-    assert users["all"] == [1, 2, 2, 1, 2, 2]
-
-
-def test_long_runs_get_at_most_1000_points_and_distribution_100_buckets() -> None:
-    r = _random_records(4, 4000, 2_500_000)
-    data = report_data(stats_of(r), SETTINGS)
-    series = data["series"]
-    span_s = -(-data["run"]["end"] // 1000) - data["run"]["start"] // 1000
-    assert len(series["times"]) == 1000 and series["step_s"] == span_s / 1000
-    node = series["nodes"]["group_missing-name--1146707516"]
-    dist = node["distribution"]
-    assert len(dist["times"]) == 100
-    assert math.isclose(sum(dist["ok"]) + sum(dist["ko"]), 100.0)
-    total_ok = sum(1 for q in r.requests if q[3])
-    per_bucket_rate = node["requests"]["ok"]
-    # rates are count / step rounded per bucket, so the sum is close to, not equal to, the count
-    assert abs(sum(per_bucket_rate) * series["step_s"] - total_ok) <= 1000
-
-
 def test_busy_per_second_tables_coarsen_to_blocks_and_stay_mergeable() -> None:
     r = _random_records(5, 4000, 300_000, max_rt=20)
     exact = stats_of(r)
@@ -395,18 +333,6 @@ def test_busy_per_second_tables_coarsen_to_blocks_and_stay_mergeable() -> None:
     for name in ("req_rt", "grp_cum", "req_start", "req_end", "users", "errors"):
         assert small.canonical()["tables"][name] == exact.canonical()["tables"][name]
     assert stats_tree_json(small, SETTINGS) == stats_tree_json(exact, SETTINGS)
-    # A block's percentiles equal numpy's on that block's (quantized) OK times.
-    data = report_data(small, SETTINGS)
-    node = data["series"]["nodes"]["group_missing-name--1146707516"]
-    first = data["series"]["times"][0] // 1000
-    block = (first // res + 3) * res
-    values = [
-        int(quantize(np.array([e - s]))[0])
-        for _, s, e, o, _ in r.requests
-        if o and block <= s // 1000 < block + res
-    ]
-    p95 = node["percentiles"]["values"][node["percentiles"]["labels"].index("p95")]
-    assert p95[block - first] == math.floor(np.percentile(values, 95) + 0.5)
     # Merging with an uncoarsened value takes the coarser resolution.
     merged = small.merged(exact)
     assert merged.resolution["req_ok_pct"] >= res

@@ -74,6 +74,7 @@ class _Pages:
         self.rt = end - self.start
         self.start_bucket = axis.nearest(self.start)
         self.end_bucket = axis.nearest(end)
+        self.paths = [split_request_key(k) for k in records.keys.values]  # (groups, name)
         self.order = np.argsort(self.key, kind="stable")
         keys = len(records.keys)
         self.key_first = np.searchsorted(self.key[self.order], np.arange(keys + 1))
@@ -82,9 +83,12 @@ class _Pages:
         self.all_sent = axis.rate(np.bincount(self.start_bucket, minlength=axis.length))
         self.errors_by_key = self._errors_by_key(req.get("message"))
         runs = records.group_runs
-        self.group_id = runs.get("path")
-        self.group_cols = {c: runs.get(c) for c in ("start", "end", "cumulated")}
-        self.group_ok = runs.get("ok", np.bool_)
+        # sorted by group once: each group page takes its slice, not a mask over every run
+        group_id = runs.get("path")
+        by_group = np.argsort(group_id, kind="stable")
+        self.group_first = np.searchsorted(group_id[by_group], np.arange(len(records.groups) + 1))
+        self.group_cols = {c: runs.get(c)[by_group] for c in ("start", "end", "cumulated")}
+        self.group_ok = runs.get("ok", np.bool_)[by_group]
 
     def _errors_by_key(self, message: I64) -> dict[int, dict[int, int]]:
         """key -> {message id: count} of its KO responses that have a message."""
@@ -189,14 +193,13 @@ class _Pages:
         page.update(self._request_like(slice(None), self.sent.sum(0), self.received.sum(0)))
         counts = self.sent.sum(1)
         page["request_counts"] = [
-            [split_request_key(name)[1], int(counts[k, 0]), int(counts[k, 1])]
-            for k, name in enumerate(self.records.keys.values)
+            [name, int(counts[k, 0]), int(counts[k, 1])] for k, (_, name) in enumerate(self.paths)
         ]
         page.update(self._users())
         return page
 
     def request_page(self, k: int) -> dict[str, Any]:
-        groups, name = split_request_key(self.records.keys.values[k])
+        groups, name = self.paths[k]
         rows = self.order[self.key_first[k] : self.key_first[k + 1]]
         page: dict[str, Any] = {"kind": "request", "path": [*groups, name]}
         page.update(self._request_like(rows, self.sent[k], self.received[k]))
@@ -217,7 +220,7 @@ class _Pages:
         """G1: every group holding a request, enclosing groups included (a group holding no
         request has no page, even with GROUP records)."""
         paths: dict[tuple[str, ...], None] = {}
-        named = [split_request_key(k)[0] for k in self.records.keys.values]
+        named = [groups for groups, _ in self.paths]
         for groups in named:
             for depth in range(1, len(groups) + 1):
                 paths.setdefault(groups[:depth])
@@ -225,7 +228,8 @@ class _Pages:
 
     def group_page(self, path: tuple[str, ...]) -> dict[str, Any]:
         gid = self.records.groups.ids.get(GROUP_SEP.join(path), -1)
-        mask = self.group_id == gid  # all False for a group without GROUP records (G1)
+        # an empty slice for a group without GROUP records (G1)
+        mask = slice(self.group_first[gid], self.group_first[gid + 1]) if gid >= 0 else slice(0, 0)
         start, end, cumulated = (self.group_cols[c][mask] for c in ("start", "end", "cumulated"))
         ok = self.group_ok[mask]
         duration, bucket = end - start, self.axis.nearest(start)
@@ -238,8 +242,7 @@ class _Pages:
             "cumulated_distribution": distribution(cumulated, ok),
             "ranges": self._ranges(duration, ok),
             "errors": self._errors(
-                [k for k, name in enumerate(self.records.keys.values)
-                 if split_request_key(name)[0][: len(path)] == path]
+                [k for k, (groups, _) in enumerate(self.paths) if groups[: len(path)] == path]
             ),
         }  # fmt: skip
 

@@ -9,6 +9,7 @@ import numpy as np
 from gatling_common.results.records import I64
 
 OVER_TIME = (0.0, 0.25, 0.5, 0.75, 0.8, 0.85, 0.9, 0.95, 0.99, 1.0)
+LABELS = ("min", "p25", "p50", "p75", "p80", "p85", "p90", "p95", "p99", "max")
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import numpy as np
 from gatling_common.errors import FleetError
 from gatling_common.results.percentiles import hist_of, java_round, rounded_percentile
 from gatling_common.results.stats import RunStats
+from gatling_common.series.percentiles import LABELS
 from gatling_reporter.html.model import (
     Distribution,
     ErrorRow,
@@ -30,7 +31,6 @@ from gatling_reporter.html.model import (
 from gatling_reporter.thresholds import AssertionResult
 
 SUPPORTED_VERSION = 1
-PERCENTILE_LABELS = ("min", "p25", "p50", "p75", "p80", "p85", "p90", "p95", "p99", "max")
 POD_SUFFIXES = (".log.gz", ".log", ".stats")
 
 
@@ -114,8 +114,7 @@ def _distribution(raw: Mapping[str, Any]) -> Distribution:
 def _bands(points: list[list[Any]]) -> dict[str, list[int | None]]:
     values = [p[1] for p in points]
     return {
-        label: [None if v is None else int(v[i]) for v in values]
-        for i, label in enumerate(PERCENTILE_LABELS)
+        label: [None if v is None else int(v[i]) for v in values] for i, label in enumerate(LABELS)
     }
 
 

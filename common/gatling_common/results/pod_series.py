@@ -1,4 +1,7 @@
-"""Gatling's chart bucketing rules, applied to per-second exact counts (vectorized).
+"""Per-second series of each input (pod) for the pods page, from the engine's tables.
+
+The report's charts are not drawn from here: gatling_common.series applies Gatling's rules to
+millisecond records. This axis is the older per-second approximation of them:
 
 Time axis: 1 s buckets unless the run spans 1000 s or more, then `span / 1000` s (at most 1000
 points), bucket of second s = min(round((s - first second) / step), n - 1) as Gatling's
@@ -10,17 +13,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from gatling_common.results.percentiles import Hist, java_round
 from gatling_common.results.records import I64
 
 MAX_PLOTS = 1000
-DISTRIBUTION_PLOTS = 100
-PERCENTILES_OVER_TIME = (0.0, 25.0, 50.0, 75.0, 80.0, 85.0, 90.0, 95.0, 99.0, 100.0)
-PERCENTILE_LABELS = ("min", "p25", "p50", "p75", "p80", "p85", "p90", "p95", "p99", "max")
 
 
 @dataclass(frozen=True)
@@ -60,23 +58,6 @@ class TimeAxis:
         return rates
 
 
-def percentiles_per_bucket(
-    axis: TimeAxis,
-    seconds: I64,
-    values: I64,
-    counts: I64,
-    ranks: tuple[float, ...],
-    resolution: int = 1,
-) -> list[list[int | None]]:
-    """For each rank, one value per bucket (None where the bucket is empty); exact on the given
-    (possibly quantized) values, numpy 'linear' interpolation, rounded half up.
-
-    `resolution` > 1: the seconds are blocks of that many seconds (a long, busy run's coarsened
-    table, see stats.py); a bucket then shows the block its start falls in."""
-    entity = np.zeros(len(seconds), np.int64)
-    return percentiles_per_entity(axis, entity, 1, seconds, values, counts, ranks, resolution)[0]
-
-
 def percentiles_per_entity(
     axis: TimeAxis,
     entity: I64,
@@ -87,9 +68,13 @@ def percentiles_per_entity(
     ranks: tuple[float, ...],
     resolution: int = 1,
 ) -> list[list[list[int | None]]]:
-    """`percentiles_per_bucket` of each entity 0..entities-1 ([entity][rank][bucket]), in one
-    vectorized pass: the groups are (entity, bucket), so a table sorted by (entity, second,
-    value) needs no sort at all."""
+    """For each entity 0..entities-1 and rank, one value per bucket ([entity][rank][bucket];
+    None where empty): exact on the given (possibly quantized) values, numpy 'linear'
+    interpolation, rounded half up, in one vectorized pass (the groups are (entity, bucket), so
+    a table sorted by (entity, second, value) needs no sort at all).
+
+    `resolution` > 1: the seconds are blocks of that many seconds (a long, busy run's coarsened
+    table, see stats.py); a bucket then shows the block its start falls in."""
     if resolution <= axis.step:
         ordered = axis.step == 1.0 and resolution == 1
         length = axis.length
@@ -149,41 +134,3 @@ def _order_by(group: I64, values: I64) -> I64:
     if int(group.max()).bit_length() + value_bits <= 62:
         return np.argsort((group << value_bits) | (values - low), kind="stable")
     return np.lexsort((values, group))
-
-
-def distribution(all_hist: Hist, ok: Hist, ko: Hist) -> dict[str, Any]:
-    """Gatling's response-time distribution: percent of all requests per time bucket, OK and KO;
-    exact values when max - min <= 100, else 100 buckets."""
-    size = all_hist.count
-    if size == 0:
-        return {"times": [], "ok": [], "ko": []}
-    lo, hi = int(all_hist.values[0]), int(all_hist.values[-1])
-    if hi - lo <= DISTRIBUTION_PLOTS:
-        times = sorted(set(ok.values.tolist()) | set(ko.values.tolist()))
-
-        def exact(h: Hist) -> list[float]:
-            d = dict(zip(h.values.tolist(), h.counts.tolist(), strict=True))
-            return [d.get(t, 0) * 100.0 / size for t in times]
-
-        return {"times": times, "ok": exact(ok), "ko": exact(ko)}
-    step = (hi - lo) / DISTRIBUTION_PLOTS
-    half = step / 2
-    length = math.ceil((hi - lo) / step)
-    centers = [java_round(lo + step * i + half) for i in range(length)]
-
-    center_index = {c: i for i, c in enumerate(centers)}
-
-    def process(h: Hist) -> list[float]:
-        v = np.minimum(h.values, hi - 1).astype(np.float64)
-        keys = np.floor(v - np.fmod(v - lo, step) + half + 0.5).astype(np.int64)
-        # Gatling sums percentages (count * 100 / size) per bucket, in value order.
-        uniq, inverse = np.unique(keys, return_inverse=True)
-        sums = np.zeros(len(uniq))
-        np.add.at(sums, inverse, h.counts * 100.0 / size)
-        out = [0.0] * len(centers)
-        for k, total in zip(uniq.tolist(), sums.tolist(), strict=True):
-            if k in center_index:
-                out[center_index[k]] = total
-        return out
-
-    return {"times": centers, "ok": process(ok), "ko": process(ko)}
