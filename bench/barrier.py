@@ -122,11 +122,11 @@ def worker(spec: dict[str, Any]) -> None:
 
 # --- coordinator ---------------------------------------------------------------------------
 class Emulator:
-    """tests.support.k8s_serve in a child process."""
+    """gatling_kube_emulator.serve in a child process."""
 
     def __init__(self) -> None:
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.support.k8s_serve"],
+            [sys.executable, "-m", "gatling_kube_emulator"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,

@@ -23,10 +23,9 @@ from gatling_controller.kube import Kube
 from gatling_controller.reconciler import Reconciler
 from gatling_controller.runtime import Controller
 from gatling_controller.settings import ControllerSettings
+from gatling_kube_emulator.jobs import JobController, stay_running
+from gatling_kube_emulator.server import KubernetesEmulator
 from kubernetes import client
-
-from tests.support.k8s_emulator import KubernetesEmulator
-from tests.support.k8s_jobs import JobController, stay_running
 
 NS = "bench"
 

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from gatling_kube_emulator.jobs import JobController
+from gatling_kube_emulator.server import KubernetesEmulator, write_kubeconfig
 
 from tests.containers.conftest import Images, owned_by_uid
 from tests.controller.fixtures import gone
@@ -19,8 +21,6 @@ from tests.controller.harness import (
     reporter_writes_report,
     wait_for,
 )
-from tests.support.k8s_emulator import KubernetesEmulator, write_kubeconfig
-from tests.support.k8s_jobs import JobController
 
 pytestmark = pytest.mark.containers
 

@@ -9,10 +9,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from gatling_kube_emulator.server import KubernetesEmulator, write_kubeconfig
 from gatling_waiter.release import format_time, parse_time
 
 from tests.containers.conftest import Images
-from tests.support.k8s_emulator import KubernetesEmulator, write_kubeconfig
 from tests.waiter.conftest import JOB, NS, add_pod
 
 pytestmark = pytest.mark.containers

@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from gatling_kube_emulator.server import KubernetesEmulator
+from gatling_kube_emulator.store import Obj
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from tests.controller.harness import NS, add_webhook_secret
-from tests.support.k8s_emulator import KubernetesEmulator
-from tests.support.k8s_store import Obj
 
 
 @pytest.fixture

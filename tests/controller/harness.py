@@ -18,9 +18,8 @@ from gatling_controller.models import parse_gatling
 from gatling_controller.reconciler import Reconciler
 from gatling_controller.runtime import Controller
 from gatling_controller.settings import ControllerSettings
-
-from tests.support.k8s_emulator import KubernetesEmulator
-from tests.support.k8s_jobs import PhasePolicy, timed
+from gatling_kube_emulator.jobs import PhasePolicy, timed
+from gatling_kube_emulator.server import KubernetesEmulator
 
 NS = "load"
 SETTINGS = ControllerSettings(

@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from gatling_common.results.generate import RunSpec, write_text_log
+from gatling_kube_emulator.jobs import JobController
+from gatling_kube_emulator.server import KubernetesEmulator, write_kubeconfig
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from tests.controller.harness import NS, add_webhook_secret, gatling_cr, make_controller, wait_for
-from tests.support.k8s_emulator import KubernetesEmulator, write_kubeconfig
-from tests.support.k8s_jobs import JobController
 
 BIN = Path(sys.executable).parent
 REQUESTS_PER_POD = 2000

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from gatling_kube_emulator.jobs import JobController, timed
+from gatling_kube_emulator.server import KubernetesEmulator
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -20,8 +22,6 @@ from tests.controller.harness import (
     wait_for,
 )
 from tests.controller.manifests import role_rules
-from tests.support.k8s_emulator import KubernetesEmulator
-from tests.support.k8s_jobs import JobController, timed
 
 
 def _used_outside_the_role(k8s: KubernetesEmulator) -> set[tuple[str, str]]:

@@ -11,10 +11,10 @@ from typing import Any
 from gatling_controller.kube import Kube
 from gatling_controller.reconciler import Reconciler
 from gatling_controller.status import parse_time
+from gatling_kube_emulator.jobs import JobController, stay_running, timed
+from gatling_kube_emulator.server import KubernetesEmulator
 
 from tests.controller.harness import NS, SETTINGS, gatling_cr, make_controller, wait_for
-from tests.support.k8s_emulator import KubernetesEmulator
-from tests.support.k8s_jobs import JobController, stay_running, timed
 
 
 class Clock:

@@ -12,10 +12,10 @@ from click.testing import CliRunner
 from gatling_controller.cli import main
 from gatling_controller.kube import Kube
 from gatling_controller.reconciler import Reconciler
+from gatling_kube_emulator.server import KubernetesEmulator
 
 from tests.controller.crs import FULL, MINIMAL
 from tests.controller.harness import NS, SETTINGS, gatling_cr
-from tests.support.k8s_emulator import KubernetesEmulator
 
 GOLDEN = Path(__file__).parent / "golden"
 IMAGES = [

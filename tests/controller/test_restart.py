@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 from gatling_controller.kube import Kube
 from gatling_controller.reconciler import Reconciler
+from gatling_kube_emulator.jobs import JobController, stay_running, timed
+from gatling_kube_emulator.server import KubernetesEmulator, write_kubeconfig
 
 from tests.controller.harness import NS, SETTINGS, gatling_cr, wait_for
-from tests.support.k8s_emulator import KubernetesEmulator, write_kubeconfig
-from tests.support.k8s_jobs import JobController, stay_running, timed
 
 
 class Died(BaseException):

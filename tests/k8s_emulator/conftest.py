@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from gatling_kube_emulator.server import KubernetesEmulator
 from kubernetes import client
-
-from tests.support.k8s_emulator import KubernetesEmulator
 
 
 @pytest.fixture

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from gatling_kube_emulator.server import KubernetesEmulator
 from kubernetes import client
 
 from tests.k8s_emulator.helpers import GROUP, PLURAL, VERSION, gatling, pod, status_of
-from tests.support.k8s_emulator import KubernetesEmulator
 
 
 def test_create_fills_metadata_and_get_returns_it(core: client.CoreV1Api) -> None:

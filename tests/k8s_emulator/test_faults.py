@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from gatling_kube_emulator.server import KubernetesEmulator
 from kubernetes import client, watch
 
 from tests.k8s_emulator.helpers import pod, status_of
-from tests.support.k8s_emulator import KubernetesEmulator
 
 
 def test_injected_errors_then_recovery(k8s: KubernetesEmulator, core: client.CoreV1Api) -> None:
@@ -91,7 +91,7 @@ def test_separate_process_serves_and_reports_counts() -> None:
     import urllib.request
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.k8s_serve"],
+        [sys.executable, "-m", "gatling_kube_emulator"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from gatling_kube_emulator.jobs import JobController, stay_running, timed
+from gatling_kube_emulator.server import KubernetesEmulator
 from kubernetes import client
 
 from tests.k8s_emulator.helpers import job
-from tests.support.k8s_emulator import KubernetesEmulator
-from tests.support.k8s_jobs import JobController, stay_running, timed
 
 
 def _until(check: Callable[[], bool], limit: float = 10.0) -> None:

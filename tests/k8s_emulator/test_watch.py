@@ -8,10 +8,10 @@ import urllib.request
 from typing import Any
 
 import pytest
+from gatling_kube_emulator.server import KubernetesEmulator
 from kubernetes import client, watch
 
 from tests.k8s_emulator.helpers import pod
-from tests.support.k8s_emulator import KubernetesEmulator
 
 
 def _events(core: client.CoreV1Api, rv: str, **kwargs: Any) -> list[tuple[str, str]]:

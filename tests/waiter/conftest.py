@@ -9,10 +9,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from gatling_kube_emulator.server import KubernetesEmulator
 from gatling_waiter.barrier import Release, wait_for_release
 from gatling_waiter.settings import WaiterSettings
-
-from tests.support.k8s_emulator import KubernetesEmulator
 
 NS, JOB = "ns", "run"
 

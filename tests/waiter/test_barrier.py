@@ -8,10 +8,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from gatling_kube_emulator.server import KubernetesEmulator
 from gatling_waiter.errors import PermissionDenied, WaitTimeout
 from gatling_waiter.release import parse_time
 
-from tests.support.k8s_emulator import KubernetesEmulator
 from tests.waiter.conftest import NS, Waiter, add_pod, settings
 
 

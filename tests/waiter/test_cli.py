@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from gatling_kube_emulator.server import KubernetesEmulator, write_kubeconfig
 from gatling_waiter.release import format_time, parse_time
 
-from tests.support.k8s_emulator import KubernetesEmulator, write_kubeconfig
 from tests.waiter.conftest import NS, add_pod
 
 SCRIPT = Path(sys.executable).parent / "gatling-waiter"

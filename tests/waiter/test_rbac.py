@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from gatling_kube_emulator.server import KubernetesEmulator
 from gatling_waiter.errors import PermissionDenied
 
-from tests.support.k8s_emulator import KubernetesEmulator
 from tests.waiter.conftest import Waiter, add_pod, settings
 
 ROLE_FILE = Path(__file__).resolve().parents[2] / "config" / "rbac" / "runner-role.yaml"

@@ -1,6 +1,6 @@
 """Run the Kubernetes API emulator in its own process (its own GIL) until stdin closes.
 
-    python -m tests.support.k8s_serve     # prints the URL as its first stdout line
+    python -m gatling_kube_emulator         # prints the URL as its first stdout line
 
 Benchmarks with hundreds of client threads use this, so the server is not starved by them.
 GET /_emulator/requests returns the per-(verb, resource, client) request counts.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from tests.support.k8s_emulator import KubernetesEmulator
+from gatling_kube_emulator.server import KubernetesEmulator
 
 
 def main() -> None:

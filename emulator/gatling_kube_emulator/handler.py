@@ -11,12 +11,17 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from tests.support.k8s_faults import Request
-from tests.support.k8s_selectors import Matcher, SelectorError, field_matcher, label_matcher
-from tests.support.k8s_store import ApiError, Kind, Obj, WatchEvent
+from gatling_kube_emulator.faults import Request
+from gatling_kube_emulator.label_selectors import (
+    Matcher,
+    SelectorError,
+    field_matcher,
+    label_matcher,
+)
+from gatling_kube_emulator.store import ApiError, Kind, Obj, WatchEvent
 
 if TYPE_CHECKING:
-    from tests.support.k8s_emulator import KubernetesEmulator
+    from gatling_kube_emulator.server import KubernetesEmulator
 
 
 _VERSION = {

@@ -20,8 +20,8 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
-from tests.support.k8s_kinds import JOB, POD
-from tests.support.k8s_store import ApiError, Obj, Store, now_rfc3339
+from gatling_kube_emulator.kinds import JOB, POD
+from gatling_kube_emulator.store import ApiError, Obj, Store, now_rfc3339
 
 PhasePolicy = Callable[[Obj, Obj, float], str]
 _ORDER = {"Pending": 0, "Running": 1, "Succeeded": 2, "Failed": 2}

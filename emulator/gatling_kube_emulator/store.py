@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from tests.support.k8s_patch import STRATEGIC_MERGE_PATCH, PatchError, apply_patch
-from tests.support.k8s_selectors import Matcher
+from gatling_kube_emulator.label_selectors import Matcher
+from gatling_kube_emulator.patch import STRATEGIC_MERGE_PATCH, PatchError, apply_patch
 
 Obj = dict[str, Any]
 KindKey = tuple[str, str, str]  # (group, version, plural)

@@ -1,4 +1,4 @@
-"""An in-process Kubernetes API server for tests, driven by the official `kubernetes` client.
+"""An in-process Kubernetes API server, driven by the official `kubernetes` client and kubectl.
 
     with KubernetesEmulator() as k8s:
         api = kubernetes.client.CoreV1Api(k8s.api_client())
@@ -7,8 +7,8 @@
 It serves core v1 pods, configmaps, secrets, events, serviceaccounts, persistentvolumeclaims,
 persistentvolumes; batch/v1 jobs; and gatlings.gatling-operator.tech.zozo.com/v1alpha1, on a free
 loopback port, over plain HTTP with keep-alive. Behaviour that our code depends on follows the real
-server (see k8s_store, k8s_http, k8s_patch, k8s_selectors); `faults` injects errors and counts
-requests per client; `JobController` (k8s_jobs) simulates the Job controller on demand.
+server (see store, handler, patch, label_selectors); `faults` injects errors and counts
+requests per client; `JobController` (jobs) simulates the Job controller on demand.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from tests.support.k8s_faults import Faults
-from tests.support.k8s_http import Handler
-from tests.support.k8s_kinds import register_defaults
-from tests.support.k8s_store import Kind, Obj, Store
+from gatling_kube_emulator.faults import Faults
+from gatling_kube_emulator.handler import Handler
+from gatling_kube_emulator.kinds import register_defaults
+from gatling_kube_emulator.store import Kind, Obj, Store
 
 
 class _Server(ThreadingHTTPServer):

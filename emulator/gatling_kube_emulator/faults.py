@@ -13,7 +13,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
-from tests.support.k8s_store import ApiError
+from gatling_kube_emulator.store import ApiError
 
 _REASONS = {
     400: "BadRequest",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.support.k8s_store import Kind, Obj, Store
+from gatling_kube_emulator.store import Kind, Obj, Store
 
 POD = Kind("", "v1", "pods", "Pod", delete_returns_object=True)
 CONFIGMAP = Kind("", "v1", "configmaps", "ConfigMap", status_subresource=False)

@@ -1,0 +1,3 @@
+from gatling_kube_emulator.serve import main
+
+main()
