@@ -24,4 +24,5 @@ def test_demo_publishes_a_report_of_three_pods(tmp_path: Path) -> None:
         f"{run.location}/{pod}.stats" for pod in demo.PODS
     ]
     assert [t["passed"] for t in summary["thresholds"]] == [True, True]
-    assert (bucket / "pods.html").is_file()
+    (build,) = (bucket / "_builds").iterdir()  # the report's pages, beside the logs
+    assert (build / "pods.html").is_file()

@@ -112,11 +112,14 @@ def test_report_end_to_end(target: Target, tmp_path: Path, shard: bool):
     assert url == store.public_url("index.html")
     index = store.head("index.html")
     assert index.content_type == "text/html; charset=utf-8"
-    assert store.head("js/echarts.min.js").content_type == "application/javascript"
-    assert store.head("js/stats.json").content_type == "application/json"
-    assert store.head("style/report.css").content_type == "text/css"
     names = {o.name for o in store.list()}
-    assert {"pods.html", "summary.json", "js/global_stats.json", "js/echarts.LICENSE.txt"} <= names
+    (build,) = {n.split("/")[1] for n in names if n.startswith("_builds/")}
+    at = f"_builds/{build}/"
+    assert store.head(at + "js/echarts.min.js").content_type == "application/javascript"
+    assert store.head("js/stats.json").content_type == "application/json"
+    assert store.head(at + "style/report.css").content_type == "text/css"
+    assert {"summary.json", "js/global_stats.json", at + "pods.html", at + "index.html"} <= names
+    assert at + "js/echarts.LICENSE.txt" in names
     assert not [n for n in names if n.endswith((".log", ".log.gz", ".stats"))]
     store.download_file("summary.json", tmp_path / "summary.json")
     summary = json.loads((tmp_path / "summary.json").read_text())

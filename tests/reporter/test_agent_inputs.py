@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 from gatling_common.storage import ObjectInfo, open_storage
-from gatling_reporter.agent import choose_inputs, content_type, publish, report_files
+from gatling_reporter.agent import choose_inputs
 from gatling_reporter.html.adapter import pod_name
+from gatling_reporter.publish import content_type
 
 
 def objects(*names: str) -> list[ObjectInfo]:
@@ -48,32 +49,6 @@ def test_choose_inputs(names, chosen, kind):
 )
 def test_content_types(name: str, expected: str):
     assert content_type(Path(name)) == expected
-
-
-def test_publish_uploads_everything_but_inputs(tmp_path: Path):
-    report = tmp_path / "report"
-    (report / "js").mkdir(parents=True)
-    for name in ("index.html", "pods.html", "js/stats.json", "pod-1.log", "pod-1.stats"):
-        (report / name).write_text(name)
-    assert [p.relative_to(report).as_posix() for p in report_files(report)] == [
-        "index.html",
-        "js/stats.json",
-        "pods.html",
-    ]
-    (tmp_path / "bucket").mkdir()
-    store = open_storage(f"file://{tmp_path}/bucket/run")
-    url = publish(report, store, workers=2)
-    assert url == (tmp_path / "bucket" / "run" / "index.html").as_uri()
-    assert sorted(o.name for o in store.list()) == ["index.html", "js/stats.json", "pods.html"]
-    assert store.head("index.html").content_type == "text/html; charset=utf-8"
-
-
-def test_publish_refuses_a_report_without_index(tmp_path: Path):
-    (tmp_path / "report").mkdir()
-    (tmp_path / "report" / "summary.json").write_text("{}")
-    store = open_storage(f"file://{tmp_path}/bucket")
-    with pytest.raises(Exception, match=r"the build wrote no index\.html"):
-        publish(tmp_path / "report", store, workers=1)
 
 
 @pytest.mark.parametrize(

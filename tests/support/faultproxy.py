@@ -13,6 +13,7 @@ request signatures stay valid). `times=None` repeats a fault forever.
 from __future__ import annotations
 
 import http.client
+import re
 import socket
 import struct
 import threading
@@ -65,6 +66,7 @@ class FaultProxy:
         script: Iterable[Fault] = (),
         *,
         methods: Iterable[str] | None = None,
+        path: str | None = None,
     ) -> None:
         parts = urlsplit(upstream)
         self.upstream_host = parts.hostname or "127.0.0.1"
@@ -72,6 +74,8 @@ class FaultProxy:
         self.upstream_path = parts.path.rstrip("/")
         self._script = [Fault(f.kind, f.status, f.retry_after, f.times) for f in script]
         self._methods = {m.upper() for m in methods} if methods else None
+        # A regex searched in the request path: only those requests meet the script.
+        self._path = re.compile(path) if path else None
         self._lock = threading.Lock()
         self.seen: list[Seen] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -108,9 +112,11 @@ class FaultProxy:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _next_fault(self, method: str) -> Fault | None:
+    def _next_fault(self, method: str, path: str) -> Fault | None:
         with self._lock:
             if self._methods is not None and method not in self._methods:
+                return None
+            if self._path is not None and not self._path.search(path):
                 return None
             while self._script:
                 fault = self._script[0]
@@ -151,7 +157,7 @@ class FaultProxy:
 
             def _handle(self) -> None:
                 body = self._body()
-                fault = proxy._next_fault(self.command)
+                fault = proxy._next_fault(self.command, self.path)
                 if fault is None:
                     proxy._record(Seen(self.command, self.path, "pass"))
                     self._forward(body)

@@ -1,8 +1,9 @@
 """The reporter agent's storage side: fetch the pods' logs (or shards), publish the report.
 
 `gatling-reporter report` = `fetch_inputs` (list the run's location, download in parallel) ->
-the same build as `gatling-reporter build` -> `publish` (upload the report folder, verify, return
-the public URL of index.html). What the transferers wrote under a run's location (contracts.md):
+the same build as `gatling-reporter build` -> `publish.publish` (one build under `_builds/`, then
+the location's index.html switched to it). What the transferers wrote under a run's location
+(contracts.md):
 `<pod>.log` or `<pod>.log.gz` with object metadata `status` = COMPLETED or FAILED, and
 `<pod>.stats`, that pod's statistics shard, when they were asked for one. Shards are used when
 every log has one (a 500-pod run then merges 500 small files), the raw logs otherwise.
@@ -18,15 +19,14 @@ merged as found, with a warning.
 from __future__ import annotations
 
 import logging
-import mimetypes
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from gatling_common.errors import InputError, PermanentError
+from gatling_common.errors import InputError
 from gatling_common.results.stats import RunStats
 from gatling_common.storage import ObjectInfo, Storage
 from gatling_common.storage.manifest import (
@@ -43,16 +43,6 @@ LOG_SUFFIXES = (".log.gz", ".log")
 SHARD_SUFFIX = ".stats"
 STATUS_KEY = "status"  # the transferer's metadata key (contracts.md: COMPLETED or FAILED)
 COMPLETE_KEY = "complete"  # "false": uploaded from a snapshot of a log still written or cut
-CONTENT_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".js": "application/javascript",
-    ".json": "application/json",
-    ".css": "text/css",
-    ".xml": "application/xml",
-    ".png": "image/png",
-    ".svg": "image/svg+xml",
-    ".txt": "text/plain; charset=utf-8",
-}
 
 
 @dataclass(frozen=True)
@@ -240,56 +230,6 @@ def _check_digest(storage: Storage, name: str, local: Path, entry: ManifestEntry
             f"{storage.describe(name)}: its content is not what its pod's manifest lists "
             "(SHA-256 differs): replaced after the transfer; re-run the transfer of that pod"
         )
-
-
-def content_type(path: PurePosixPath | Path) -> str:
-    found = CONTENT_TYPES.get(path.suffix.lower())
-    if found:
-        return found
-    guessed, _ = mimetypes.guess_type(path.name)
-    return guessed or "application/octet-stream"
-
-
-def report_files(report_dir: Path) -> list[Path]:
-    """Every file of the report folder, raw logs and shards excluded."""
-    files = []
-    for path in sorted(report_dir.rglob("*")):
-        if path.is_file() and _stem(path.name) is None:
-            files.append(path)
-    return files
-
-
-def publish(
-    report_dir: Path,
-    storage: Storage,
-    *,
-    workers: int,
-    progress: Callable[[str], None] | None = None,
-) -> str:
-    """Upload the report folder (index.html last) and return the public URL of index.html."""
-    files = report_files(report_dir)
-    index = report_dir / "index.html"
-    if index not in files:
-        raise PermanentError(f"{report_dir}: the build wrote no index.html")
-    files.remove(index)
-    total = sum(p.stat().st_size for p in files) + index.stat().st_size
-    log.info("publish: %d files (%d bytes) to %s", len(files) + 1, total, storage.describe())
-
-    def upload(path: Path) -> None:
-        name = path.relative_to(report_dir).as_posix()
-        storage.upload_file(path, name, content_type=content_type(path))
-        log.debug("uploaded %s", name)
-        if progress:
-            progress(name)
-
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="publish") as pool:
-        list(pool.map(upload, files))
-    # index.html last: a reader who finds it finds every asset it links to.
-    upload(index)
-    if not storage.exists("index.html"):
-        raise PermanentError(f"{storage.describe('index.html')}: missing right after upload")
-    log.info("publish: done")
-    return storage.public_url("index.html")
 
 
 def incomplete_warnings(fetched: Fetched, storage: Storage, summary: dict[str, Any]) -> None:

@@ -20,7 +20,6 @@ from gatling_reporter.agent import (
     incomplete_warnings,
     name_inputs_by_source,
     pod_statuses,
-    publish,
 )
 from gatling_reporter.build import BuildSettings, build, check_output_folder, no_data_warnings
 from gatling_reporter.console import render
@@ -31,6 +30,7 @@ from gatling_reporter.html.pages import (
     threshold_options,
 )
 from gatling_reporter.output import staged
+from gatling_reporter.publish import publish
 from gatling_reporter.thresholds import check
 
 ENV = "GATLING_REPORTER_"
@@ -249,7 +249,7 @@ def report_command(
             junit,
             result.series,
         )
-        url = publish(settings.output, target_store, workers=workers)
+        url = publish(settings.output, target_store, workers=workers).url
     click.echo(render(result.summary), nl=False)
     click.echo(threshold_lines(verdicts), nl=False)
     click.echo(url)

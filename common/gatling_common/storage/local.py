@@ -104,9 +104,19 @@ class LocalStorage(Storage):
         try:
             target.unlink(missing_ok=True)
             target.with_name(target.name + META_SUFFIX).unlink(missing_ok=True)
+            self._prune_empty_parents(target.parent)
         except OSError as exc:
             msg = f"cannot delete {self.describe(name)}: {exc.strerror}"
             raise PermanentStorageError(msg) from exc
+
+    def _prune_empty_parents(self, folder: Path) -> None:
+        """An object store has no folders: an emptied one goes with its last object."""
+        while folder != self.root and self.root in folder.parents:
+            try:
+                folder.rmdir()
+            except OSError:
+                return  # not empty (or already gone): done
+            folder = folder.parent
 
     def public_url(self, name: str) -> str:
         return self._path(name).as_uri()
