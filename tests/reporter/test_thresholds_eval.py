@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import json
 import math
+import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from gatling_common.baseline import report_stats
 from gatling_common.errors import InputError
+from gatling_common.results.gatling_json import StatsSettings, stats_tree_json
 from gatling_common.results.generate import RunSpec, catalog_strings, generate
 from gatling_common.results.stats import stats_of_batches
+from gatling_reporter.build import BuildSettings
+from gatling_reporter.build import build as build_stats
 from gatling_reporter.cli import main
-from gatling_reporter.thresholds import RunStatsSource, evaluate, parse_all
+from gatling_reporter.thresholds import (
+    BaselineSource,
+    RunStatsSource,
+    bind_baseline,
+    evaluate,
+    parse_all,
+)
 
 from tests.support.shared import gatling_fixture
 
@@ -192,3 +203,161 @@ def test_unknown_request_error_names_known_ones_briefly():
     message = str(caught.value)
     assert message.startswith('threshold request("Nope"): no request of that name in the run')
     assert message.endswith(", ...)")
+
+
+# -- relative thresholds (issue #15) ---------------------------------------------------------
+
+
+def stats_of_text(log_text: str):
+    """The run's RunStats and its js/stats.json as a baseline's statistics."""
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp, "simulation.log")
+        log.write_text(log_text)
+        result = build_stats(BuildSettings(inputs=(log,), output=Path(tmp, "out")))
+        return result.stats, report_stats(result.stats_json, result.indicators.percentiles)
+
+
+SLOWER_HOME = TWO_PAYS.replace("1700000000800\t1700000000810", "1700000000800\t1700000000830")
+
+
+def test_relative_thresholds_evaluate_against_the_baselines_metric():
+    _, baseline = stats_of_text(TWO_PAYS)
+    current, _ = stats_of_text(SLOWER_HOME)
+    assertions = bind_baseline(
+        parse_all(
+            [
+                'request("Home").max <= baseline * 3',  # 30 <= 30
+                'request("Home").p95 < baseline + 10',  # 20 < 20: fails
+                'request("A", "Pay").mean == baseline',
+                "global.ko_percent <= baseline + 1",
+                "global.count >= baseline - 0",
+                'group("B").ko >= baseline',
+            ]
+        ),
+        BaselineSource(baseline),
+    )
+    assert [a.baseline_value for a in assertions] == [10, 10, 100, pytest.approx(100 / 3), 3, 1]
+    results = evaluate(assertions, RunStatsSource(current))
+    assert [r.passed for r in results] == [True, False, True, True, True, True]
+    assert (results[1].actual, results[1].baseline, results[1].limit) == (30, 10, 20)
+    assert results[1].message == "actual 30, baseline 10, limit 20"
+    assert results[0].to_json() == {
+        "expression": 'request("Home").max <= baseline * 3',
+        "actual": 30.0,
+        "passed": True,
+        "baseline": 10.0,
+        "limit": 30.0,
+    }
+
+
+def test_evaluate_binds_a_baseline_given_to_it():
+    current, baseline = stats_of_text(TWO_PAYS)
+    (result,) = evaluate(
+        parse_all(["global.max <= baseline"]), RunStatsSource(current), BaselineSource(baseline)
+    )
+    assert (result.passed, result.actual, result.baseline, result.limit) == (True, 400, 400, 400)
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        (
+            "global.p95 < baseline * 1.1",
+            "threshold 'global.p95 < baseline * 1.1' compares with the baseline, "
+            "but no --baseline was given",
+        ),
+    ],
+)
+def test_relative_threshold_without_a_baseline_is_an_input_error(expression, message):
+    current, _ = stats_of_text(TWO_PAYS)
+    with pytest.raises(InputError) as caught:
+        bind_baseline(parse_all([expression]), None)
+    assert str(caught.value) == message
+    with pytest.raises(InputError) as caught:
+        evaluate(parse_all([expression]), RunStatsSource(current))
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        (
+            'request("Login").p95 < baseline * 1.10',
+            'threshold request("Login"): no request of that name in the baseline '
+            '(known: "Pay", "Home")',
+        ),
+        (
+            'request("Pay").mean < baseline',
+            'threshold request("Pay"): 2 requests have that name in the baseline (A / Pay; '
+            'B / Pay); give the group path first, e.g. request("Group", "Pay")',
+        ),
+        (
+            'group("C").mean < baseline',
+            'threshold group("C"): no group of that name in the baseline (known: "A", "B")',
+        ),
+        (
+            "global.p99.9 < baseline",
+            "threshold 'global.p99.9 < baseline': the baseline has no p99.9 "
+            "(its percentiles: p50, p75, p95, p99)",
+        ),
+    ],
+)
+def test_baseline_lacking_what_a_threshold_names_is_an_input_error(expression, message):
+    _, baseline = stats_of_text(TWO_PAYS)
+    with pytest.raises(InputError) as caught:
+        bind_baseline(parse_all([expression]), BaselineSource(baseline))
+    assert str(caught.value) == message
+
+
+def test_a_percentile_of_the_baselines_own_ranks_is_found():
+    current, _ = stats_of_text(TWO_PAYS)
+    tree = stats_tree_json(current, StatsSettings(percentiles=(50.0, 99.9)))
+    ranks = report_stats(tree, (50.0, 99.9))
+    (bound,) = bind_baseline(parse_all(["global.p99.9 <= baseline"]), BaselineSource(ranks))
+    assert bound.baseline_value == tree["stats"]["percentiles2"]["total"] > 300
+
+
+def test_relative_failure_through_the_cli_output_and_junit(tmp_path: Path):
+    (tmp_path / "base").mkdir()
+    (tmp_path / "slow").mkdir()
+    base_result, base = build(tmp_path / "base")
+    assert base_result.exit_code == 0
+    junit = tmp_path / "junit.xml"
+    result, out = build(
+        tmp_path / "slow",
+        "--baseline", str(base),
+        "--assert", 'request("Home").max < baseline * 1.5',
+        "--assert", "global.count == baseline",
+        "--junit", str(junit),
+        log_text=SLOWER_HOME,
+    )  # fmt: skip
+    assert result.exit_code == 3
+    assert result.stdout.endswith(
+        "Thresholds: 1 passed, 1 failed\n"
+        '  FAILED  request("Home").max < baseline * 1.5  (actual 30)\n'
+        "  passed  global.count == baseline  (actual 3)\n"
+        f"Report: {(out / 'index.html').resolve()}\n"
+    )
+    assert result.stderr == (
+        'error: 1 of 2 assertions failed: request("Home").max < baseline * 1.5 (actual 30)\n'
+    )
+    verdicts = json.loads((out / "summary.json").read_text())["thresholds"]
+    assert verdicts == [
+        {
+            "expression": 'request("Home").max < baseline * 1.5',
+            "actual": 30.0,
+            "passed": False,
+            "baseline": 10.0,
+            "limit": 15.0,
+        },
+        {
+            "expression": "global.count == baseline",
+            "actual": 3.0,
+            "passed": True,
+            "baseline": 3.0,
+            "limit": 3.0,
+        },
+    ]
+    failure = ET.parse(junit).getroot().find("testcase/failure")
+    assert failure.attrib["message"] == 'request("Home").max < baseline * 1.5: actual 30'
+    assert failure.text == "actual 30, baseline 10, limit 15"

@@ -12,6 +12,7 @@ from gatling_reporter.junit import SUITE_NAME, junit_xml
 from gatling_reporter.thresholds import (
     AssertionResult,
     AssertionsFailed,
+    Relative,
     Target,
     check,
     load_assertions_file,
@@ -155,3 +156,78 @@ def test_junit_structure():
     assert failure.attrib["message"] == "global.p95 < 800: actual 950"
     assert cases[1].find("failure") is None
     assert root.find("properties/property").attrib == {"name": "simulation", "value": "demo.Sim"}
+
+
+# -- relative thresholds (issue #15): the right side names the baseline ---------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "relative", "limit_of_100"),
+    [
+        ('request("Login").p95 < baseline * 1.10', Relative("*", 1.1), 110.0),
+        ("global.ko_percent <= baseline + 1", Relative("+", 1.0), 101.0),
+        ("global.rps >= baseline * 0.95", Relative("*", 0.95), 95.0),
+        ("global.mean<baseline-5", Relative("-", 5.0), 95.0),
+        ("global.max <= baseline", Relative(), 100.0),
+        ("  global.p99.9 != baseline *2e0 ", Relative("*", 2.0), 200.0),
+    ],
+)
+def test_parses_relative(text, relative, limit_of_100):
+    parsed = parse_assertion(text)
+    assert parsed.relative == relative
+    assert parsed.relative.limit(100.0) == pytest.approx(limit_of_100)
+    assert parsed.baseline_value is None  # bound later, from the baseline
+    assert parsed.expression == text.strip()
+
+
+def test_absolute_thresholds_have_no_relative_part():
+    assert parse_assertion("global.p95 < 800").relative is None
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "global.p95 < baseline / 2",
+            "--assert 'global.p95 < baseline / 2': expected '*', '+' or '-' and a number "
+            "after baseline, or the end at column 23",
+        ),
+        (
+            "global.p95 < baseline *",
+            "--assert 'global.p95 < baseline *': expected a number at column 24",
+        ),
+        ("global.p95 < baseline * -1", "expected a number at column 25"),
+        ("global.p95 < baseline * x", "expected a number at column 25"),
+        ("global.p95 < baseline + 1 ms", "expected the end of the expression at column 27"),
+        ("global.p95 < baselines", "expected a number at column 14"),
+        ("global.p95 < 2 * baseline", "expected the end of the expression at column 16"),
+    ],
+)
+def test_relative_errors_point_at_expression_and_column(text, message):
+    with pytest.raises(InputError) as caught:
+        parse_assertion(text)
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_relative_result_json_and_junit_carry_baseline_and_limit():
+    failed = AssertionResult(
+        "global.p95 < baseline * 1.1",
+        130.0,
+        False,
+        "actual 130, baseline 100, limit 110",
+        100.0,
+        110.0,
+    )
+    assert failed.to_json() == {
+        "expression": "global.p95 < baseline * 1.1",
+        "actual": 130.0,
+        "passed": False,
+        "baseline": 100.0,
+        "limit": 110.0,
+    }
+    case = ET.fromstring(junit_xml([failed])).find("testcase")
+    assert case.find("failure").attrib["message"] == "global.p95 < baseline * 1.1: actual 130"
+    assert case.find("failure").text == "actual 130, baseline 100, limit 110"
+    plain = AssertionResult("global.p95 < 800", 950.0, False, "actual 950")
+    assert set(plain.to_json()) == {"expression", "actual", "passed"}  # unchanged

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from gatling_common.baseline import Baseline, baseline_summary, load_baseline, report_stats
 from gatling_common.cli import one_line_errors
 from gatling_common.errors import InputError
 from gatling_common.logs import setup_logging
@@ -31,7 +32,7 @@ from gatling_reporter.html.pages import (
 )
 from gatling_reporter.output import staged
 from gatling_reporter.publish import publish
-from gatling_reporter.thresholds import check
+from gatling_reporter.thresholds import BaselineSource, bind_baseline, check
 
 ENV = "GATLING_REPORTER_"
 
@@ -42,7 +43,8 @@ Shards (*.stats) are used when every pod has one, the raw logs otherwise.
 Exit codes: 0 built; 2 bad input (not a Gatling log, Gatling 2.x, unknown shard version,
 mixed simulation classes without --allow-mixed, a corrupt or cut .gz or an unframeable binary
 record without --accept-damaged, no input, a malformed threshold or one naming an unknown
-request); 3 built, but a threshold failed.
+request, an unusable --baseline, or a threshold on `baseline` without one or naming what the
+baseline lacks); 3 built, but a threshold failed.
 """
 
 
@@ -110,6 +112,16 @@ def main(log_level: str) -> None:
     help="Report a log with a corrupt or cut gzip stream, or a binary record that cannot be "
     "framed, from the records before the damage (counted under Skipped records).",
 )
+@click.option(
+    "--baseline",
+    "baseline_ref",
+    envvar=f"{ENV}BASELINE",
+    default=None,
+    metavar="REF",
+    help="Compare with this report: a report folder of ours or of Gatling (its js/stats.json), "
+    "or a storage URL of one of ours; thresholds may then say `baseline`, e.g. "
+    "'global.p95 < baseline * 1.1', and summary.json gets a `comparison` section.",
+)
 @threshold_options
 @one_line_errors
 def build_command(
@@ -123,6 +135,7 @@ def build_command(
     assertions: tuple[str, ...],
     assertion_files: tuple[Path, ...],
     junit: Path | None,
+    baseline_ref: str | None,
 ) -> None:
     """Read INPUTS (logs, .log.gz, shards, folders) and write the statistics to -o DIR."""
     if higher_bound <= lower_bound:
@@ -130,6 +143,8 @@ def build_command(
             f"--higher-bound ({higher_bound}) must be greater than --lower-bound ({lower_bound})"
         )
     thresholds = parse_thresholds(assertions, assertion_files)  # fail before the long part
+    baseline = load_baseline(baseline_ref) if baseline_ref else None
+    thresholds = bind_baseline(thresholds, BaselineSource(baseline.stats) if baseline else None)
     check_output_folder(output)
     with staged(output) as stage:  # built beside -o, swapped in once complete
         settings = BuildSettings(
@@ -140,6 +155,7 @@ def build_command(
             accept_damaged=accept_damaged,
         )
         result = build(settings)
+        add_comparison(result.summary, baseline, result.stats_json, result.indicators)
         no_data_warnings(result.stats, result.summary)
         verdicts = finish_report(
             result.stats, result.summary, result.indicators, stage, thresholds, junit, result.series
@@ -148,6 +164,18 @@ def build_command(
     click.echo(threshold_lines(verdicts), nl=False)
     click.echo(f"Report: {(output / 'index.html').resolve()}")
     check(verdicts)
+
+
+def add_comparison(
+    summary: dict[str, Any],
+    baseline: Baseline | None,
+    stats_json: dict[str, Any],
+    indicators: StatsSettings,
+) -> None:
+    """summary.json's `comparison` section (the run against --baseline), when there is one."""
+    if baseline is not None:
+        current = report_stats(stats_json, indicators.percentiles)
+        summary["comparison"] = baseline_summary(baseline, current)
 
 
 REPORT_EPILOG = """\b
@@ -161,7 +189,7 @@ threshold failed.
 """
 # The statistics options are `build`'s own (same names and env vars), shared, not redefined.
 _SHARED_BUILD_OPTIONS = (
-    "lower_bound", "higher_bound", "percentiles", "allow_mixed", "accept_damaged",
+    "lower_bound", "higher_bound", "percentiles", "allow_mixed", "accept_damaged", "baseline_ref",
 )  # fmt: skip
 
 
@@ -212,6 +240,7 @@ def report_command(
     assertions: tuple[str, ...],
     assertion_files: tuple[Path, ...],
     junit: Path | None,
+    baseline_ref: str | None,
     **storage: Any,
 ) -> None:
     """Build the report of the run at --source and publish it to --destination."""
@@ -222,6 +251,8 @@ def report_command(
         )
     thresholds = parse_thresholds(assertions, assertion_files)
     storage_settings = settings_from_options(storage)
+    baseline = load_baseline(baseline_ref, storage_settings) if baseline_ref else None
+    thresholds = bind_baseline(thresholds, BaselineSource(baseline.stats) if baseline else None)
     source_store = open_storage(source, storage_settings)
     target_store = open_storage(destination or source, storage_settings)
     with tempfile.TemporaryDirectory(prefix="gatling-reporter-") as tmp:
@@ -238,6 +269,7 @@ def report_command(
         except InputError as exc:
             raise in_source_terms(exc, Path(tmp, "inputs"), source_store) from None
         name_inputs_by_source(result.stats, result.summary, Path(tmp, "inputs"), source_store)
+        add_comparison(result.summary, baseline, result.stats_json, result.indicators)
         no_data_warnings(result.stats, result.summary)
         incomplete_warnings(fetched, source_store, result.summary)
         verdicts = finish_report(

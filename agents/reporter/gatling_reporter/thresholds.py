@@ -2,7 +2,8 @@
 
 Grammar (a tiny hand-written parser; expressions come from CI files and are never evaluated):
 
-    assertion := target "." metric operator number
+    assertion := target "." metric operator (number | relative)
+    relative  := "baseline" [("*" | "+" | "-") number]
     target    := "global" | ("request" | "group") "(" string ("," string)* ")"
     metric    := count | ok | ko | ko_percent | min | max | mean | stddev | rps | pNN | pNN.N
     operator  := "<" | "<=" | ">" | ">=" | "==" | "!="
@@ -11,6 +12,13 @@ Strings are single- or double-quoted (backslash escapes the quote and itself). `
 names a request anywhere in the tree and must be unique; `request("Checkout", "Pay")` gives its
 group path first. `group("A", "B")` is the group B nested in A. Statistics are those of all
 requests (OK and KO), as in the report's table; `pNN` is the exact percentile (any value 0-100).
+
+Relative thresholds compare with the same metric of the baseline report (`--baseline`, see
+gatling_common.baseline): `request("Login").p95 < baseline * 1.10`, `global.ko_percent <=
+baseline + 1`, `global.rps >= baseline * 0.95`. The baseline's value comes from its js/stats.json
+(its `total` split; a percentile only if the baseline computed that rank); `bind_baseline` looks
+them up before the run is read, so a missing baseline, or a request, group or percentile the
+baseline lacks, is an InputError (exit code 2) naming the threshold.
 
 Exit code: the CLI exits with `AssertionsFailed.exit_code` (3) when at least one assertion fails,
 after writing the report, summary.json and the JUnit file; 2 is bad input, 1 any other failure.
@@ -23,11 +31,12 @@ import math
 import operator
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import yaml
+from gatling_common.baseline.stats import NodeStats, ReportStats
 from gatling_common.errors import FleetError, InputError
 from gatling_common.results.gatling_json import Node, build_tree, duration_seconds, node_hists
 from gatling_common.results.percentiles import Hist, rounded_percentile, summarize
@@ -47,6 +56,8 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
 _PERCENTILE = re.compile(r"p(\d{1,3}(?:\.\d+)?)")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+_BASELINE = re.compile(r"baseline(?![A-Za-z0-9_.])")
+RelativeOp = Literal["*", "+", "-"]
 
 
 class AssertionsFailed(FleetError):
@@ -67,13 +78,32 @@ class Target:
 
 
 @dataclass(frozen=True)
+class Relative:
+    """The right side `baseline`, `baseline * F`, `baseline + X` or `baseline - X`."""
+
+    op: RelativeOp | None = None  # None: plain `baseline`
+    operand: float = 0.0
+
+    def limit(self, baseline: float) -> float:
+        if self.op == "*":
+            return baseline * self.operand
+        if self.op == "+":
+            return baseline + self.operand
+        if self.op == "-":
+            return baseline - self.operand
+        return baseline
+
+
+@dataclass(frozen=True)
 class Assertion:
     expression: str
     target: Target
     metric: str  # one of PLAIN_METRICS, or "percentile"
     operator: str
-    value: float
+    value: float  # the limit; unused (0) for a relative assertion
     percentile: float | None = None
+    relative: Relative | None = None  # set when the right side names the baseline
+    baseline_value: float | None = None  # the baseline's metric, once bound (bind_baseline)
 
 
 @dataclass(frozen=True)
@@ -82,9 +112,18 @@ class AssertionResult:
     actual: float | None
     passed: bool
     message: str = ""  # why it failed, for JUnit and the report
+    baseline: float | None = None  # relative assertions: the baseline's value
+    limit: float | None = None  # relative assertions: the limit compared with
 
     def to_json(self) -> dict[str, Any]:
-        return {"expression": self.expression, "actual": self.actual, "passed": self.passed}
+        out: dict[str, Any] = {
+            "expression": self.expression,
+            "actual": self.actual,
+            "passed": self.passed,
+        }
+        if self.baseline is not None:
+            out.update(baseline=self.baseline, limit=self.limit)
+        return out
 
 
 class NodeMetrics(Protocol):
@@ -196,11 +235,34 @@ class _Parser:
         self.expect(".", "'.' and a metric")
         metric, percentile = self.metric()
         op = self.operator()
+        self.skip_space()
+        if _BASELINE.match(self.text, self.pos):
+            relative = self.relative()
+            return Assertion(self.text, target, metric, op, 0.0, percentile, relative)
         value = float(self.match(_NUMBER, "a number"))
         self.skip_space()
         if self.pos != len(self.text):
             raise self.fail("the end of the expression")
         return Assertion(self.text, target, metric, op, value, percentile)
+
+    def relative(self) -> Relative:
+        self.pos += len("baseline")
+        self.skip_space()
+        if self.pos == len(self.text):
+            return Relative()
+        op = self.text[self.pos]
+        if op not in ("*", "+", "-"):
+            raise self.fail("'*', '+' or '-' and a number after baseline, or the end")
+        self.pos += 1
+        self.skip_space()
+        if not _NUMBER.match(self.text, self.pos) or self.text[self.pos] == "-":
+            raise self.fail("a number")
+        operand = float(self.match(_NUMBER, "a number"))
+        self.skip_space()
+        if self.pos != len(self.text):
+            raise self.fail("the end of the expression")
+        relative_op: RelativeOp = "*" if op == "*" else "+" if op == "+" else "-"
+        return Relative(relative_op, operand)
 
 
 def parse_assertion(text: str, origin: str = "--assert") -> Assertion:
@@ -244,19 +306,67 @@ def parse_all(expressions: Iterable[str], files: Iterable[Path] = ()) -> list[As
 # -- evaluation ------------------------------------------------------------------------------
 
 
-def evaluate(assertions: Sequence[Assertion], source: MetricSource) -> list[AssertionResult]:
-    """Evaluate every assertion; an unknown request or group name is an InputError."""
+def evaluate(
+    assertions: Sequence[Assertion],
+    source: MetricSource,
+    baseline: MetricSource | None = None,
+) -> list[AssertionResult]:
+    """Evaluate every assertion; an unknown request or group name is an InputError, and so is
+    a relative assertion neither bound (bind_baseline) nor given a `baseline` here."""
     results = []
     for assertion in assertions:
+        if assertion.relative is not None and assertion.baseline_value is None:
+            assertion = _bind(assertion, baseline)
         node = source.node(assertion.target)
-        if assertion.percentile is not None:
-            actual = float(node.percentile(assertion.percentile))
-        else:
-            actual = float(node.value(assertion.metric))
-        passed = not math.isnan(actual) and OPERATORS[assertion.operator](actual, assertion.value)
-        message = "" if passed else f"actual {format_number(actual)}"
-        results.append(AssertionResult(assertion.expression, actual, passed, message))
+        actual = _metric(node, assertion)
+        if assertion.relative is None:
+            passed = not math.isnan(actual) and OPERATORS[assertion.operator](
+                actual, assertion.value
+            )
+            message = "" if passed else f"actual {format_number(actual)}"
+            results.append(AssertionResult(assertion.expression, actual, passed, message))
+            continue
+        assert assertion.baseline_value is not None
+        limit = assertion.relative.limit(assertion.baseline_value)
+        passed = not math.isnan(actual) and OPERATORS[assertion.operator](actual, limit)
+        message = "" if passed else relative_message(actual, assertion.baseline_value, limit)
+        results.append(
+            AssertionResult(
+                assertion.expression, actual, passed, message, assertion.baseline_value, limit
+            )
+        )
     return results
+
+
+def relative_message(actual: float, baseline: float, limit: float) -> str:
+    shown = (format_number(v) for v in (actual, baseline, limit))
+    return "actual {}, baseline {}, limit {}".format(*shown)
+
+
+def _metric(node: NodeMetrics, assertion: Assertion) -> float:
+    if assertion.percentile is not None:
+        return float(node.percentile(assertion.percentile))
+    return float(node.value(assertion.metric))
+
+
+def _bind(assertion: Assertion, baseline: MetricSource | None) -> Assertion:
+    if baseline is None:
+        raise InputError(
+            f"threshold {assertion.expression!r} compares with the baseline, "
+            "but no --baseline was given"
+        )
+    if isinstance(baseline, BaselineSource):
+        baseline = baseline.for_expression(assertion.expression)
+    value = _metric(baseline.node(assertion.target), assertion)
+    return replace(assertion, baseline_value=value)
+
+
+def bind_baseline(
+    assertions: Sequence[Assertion], baseline: MetricSource | None
+) -> list[Assertion]:
+    """The assertions with each relative one's baseline value looked up (call it before the
+    run is read: a missing baseline or a name or percentile it lacks is an InputError)."""
+    return [a if a.relative is None else _bind(a, baseline) for a in assertions]
 
 
 def format_number(value: float | None) -> str:
@@ -359,3 +469,77 @@ def _known(root: Node, kind: str, limit: int = 10) -> str:
         return ""
     shown = ", ".join(json.dumps(n) for n in names[:limit])
     return f" (known: {shown}{', ...' if len(names) > limit else ''})"
+
+
+# -- a baseline report (its js/stats.json) as a metric source ---------------------------------
+
+
+class _BaselineNode:
+    """One node of the baseline's stats.json: its `total` values, its percentiles by rank."""
+
+    def __init__(self, node: NodeStats, ranks: tuple[float, ...], expression: str) -> None:
+        self.node, self.ranks, self.expression = node, ranks, expression
+
+    def value(self, metric: str) -> float:
+        n = self.node
+        values = {
+            "count": n.count,
+            "ok": n.ok,
+            "ko": n.ko,
+            "ko_percent": n.ko_percent,
+            "min": n.min,
+            "max": n.max,
+            "mean": n.mean,
+            "stddev": n.stddev,
+            "rps": n.rps,
+        }
+        return float(values[metric])
+
+    def percentile(self, p: float) -> float:
+        if p not in self.node.percentiles:
+            has = ", ".join(f"p{r:g}" for r in self.ranks) or "none"
+            raise InputError(
+                f"threshold {self.expression!r}: the baseline has no p{p:g} "
+                f"(its percentiles: {has})"
+            )
+        return float(self.node.percentiles[p])
+
+
+class BaselineSource:
+    """Resolves `global`, `request(...)` and `group(...)` against a baseline's statistics, with
+    the run's rules (a bare name anywhere in the tree, unique; or its group path first)."""
+
+    def __init__(self, stats: ReportStats) -> None:
+        self.stats = stats
+        self._expression = ""
+
+    def for_expression(self, expression: str) -> BaselineSource:
+        bound = BaselineSource(self.stats)
+        bound._expression = expression
+        return bound
+
+    def node(self, target: Target) -> NodeMetrics:
+        if target.kind == "global":
+            return _BaselineNode(self.stats.run, self.stats.percentiles, self._expression)
+        *groups, name = target.path
+        candidates = [
+            n
+            for n in self.stats.nodes
+            if n.kind == target.kind
+            and n.path[-1] == name
+            and (not groups or tuple(groups) == n.path[:-1])
+        ]
+        if len(candidates) == 1:
+            return _BaselineNode(candidates[0], self.stats.percentiles, self._expression)
+        where = f"threshold {target.describe()}"
+        if not candidates:
+            kind = target.kind
+            known = list(dict.fromkeys(n.path[-1] for n in self.stats.nodes if n.kind == kind))
+            shown = ", ".join(json.dumps(k) for k in known[:10])
+            tail = f" (known: {shown}{', ...' if len(known) > 10 else ''})" if known else ""
+            raise InputError(f"{where}: no {kind} of that name in the baseline{tail}")
+        paths = "; ".join(" / ".join(n.path) for n in candidates)
+        raise InputError(
+            f"{where}: {len(candidates)} {target.kind}s have that name in the baseline "
+            f'({paths}); give the group path first, e.g. {target.kind}("Group", "{name}")'
+        )
