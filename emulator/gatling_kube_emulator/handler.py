@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from gatling_kube_emulator import openapi, tables
 from gatling_kube_emulator.faults import Request
 from gatling_kube_emulator.label_selectors import (
     Matcher,
@@ -19,6 +20,9 @@ from gatling_kube_emulator.label_selectors import (
     label_matcher,
 )
 from gatling_kube_emulator.store import ApiError, Kind, Obj, WatchEvent
+
+APPLY_PATCH = "application/apply-patch+yaml"
+_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 
 if TYPE_CHECKING:
     from gatling_kube_emulator.server import KubernetesEmulator
@@ -132,6 +136,14 @@ class Handler(BaseHTTPRequestHandler):
             self._send_json(200, {"requests": [[*key, n] for key, n in counts.items()]})
         elif stripped == "/version":
             self._send_json(200, _VERSION)
+        elif stripped == "/openapi/v3":
+            self._send_json(200, openapi.index(store.kinds.values()))
+        elif stripped.startswith("/openapi/v3/"):
+            gv = stripped.removeprefix("/openapi/v3/")
+            kinds = [k for k in store.kinds.values() if openapi.gv_path(k) == gv]
+            if not kinds:
+                raise ApiError(404, "NotFound", "the server could not find the requested resource")
+            self._send_json(200, openapi.document(kinds))
         elif stripped == "/api":
             self._send_json(
                 200,
@@ -174,25 +186,7 @@ class Handler(BaseHTTPRequestHandler):
                     "kind": "APIResourceList",
                     "apiVersion": "v1",
                     "groupVersion": kinds[0].api_version,
-                    "resources": [
-                        {
-                            "name": k.plural,
-                            "kind": k.kind,
-                            "namespaced": k.namespaced,
-                            "singularName": k.kind.lower(),
-                            "verbs": [
-                                "create",
-                                "delete",
-                                "deletecollection",
-                                "get",
-                                "list",
-                                "patch",
-                                "update",
-                                "watch",
-                            ],
-                        }
-                        for k in kinds
-                    ],
+                    "resources": [r for k in kinds for r in _resources(k)],
                 },
             )
         return True
@@ -231,21 +225,26 @@ class Handler(BaseHTTPRequestHandler):
         ns = route.namespace or ""
         if verb in ("create", "update", "patch") and body is None:
             raise ApiError(400, "BadRequest", "the request body is missing or not JSON")
+        validation = query.get("fieldValidation")
+        table = tables.wants_table(self.headers.get("Accept") or "")
+        include = query.get("includeObject") or "Metadata"
         if verb == "get":
-            self._send_json(200, store.get(kind, ns, route.name or ""))
+            obj = store.get(kind, ns, route.name or "")
+            rv = int(obj["metadata"]["resourceVersion"])
+            self._send_json(200, tables.table(kind, [obj], rv, include) if table else obj)
         elif verb == "list":
             items, rv = store.select(kind, route.namespace, self._matchers(query), shared=True)
-            self._send_json(200, self._list_body(kind, items, rv))
+            listed = tables.table(kind, items, rv, include) if table else None
+            self._send_json(200, listed or self._list_body(kind, items, rv))
         elif verb == "create":
             if route.name is not None:
                 raise ApiError(405, "MethodNotAllowed", "POST to a named resource")
-            self._send_json(201, store.create(kind, ns, body))
+            self._send_json(201, store.create(kind, ns, body, validation))
         elif verb == "update":
-            self._send_json(200, store.update(kind, ns, route.name or "", body, route.subresource))
+            name = route.name or ""
+            self._send_json(200, store.update(kind, ns, name, body, route.subresource, validation))
         elif verb == "patch":
-            content_type = self.headers.get("Content-Type") or ""
-            obj = store.patch(kind, ns, route.name or "", content_type, body, route.subresource)
-            self._send_json(200, obj)
+            self._patch(route, query, body)
         elif verb == "delete":
             policy = query.get("propagationPolicy") or (body or {}).get("propagationPolicy")
             obj = store.delete(kind, ns, route.name or "", policy)
@@ -258,6 +257,28 @@ class Handler(BaseHTTPRequestHandler):
                 with contextlib.suppress(ApiError):  # already gone (garbage-collected)
                     store.delete(kind, meta.get("namespace", ""), meta["name"], policy)
             self._send_json(200, self._list_body(kind, items, store.resource_version))
+
+    def _patch(self, route: Route, query: dict[str, str], body: Any) -> None:
+        store, kind = self.emulator.store, route.kind
+        ns, name = route.namespace or "", route.name or ""
+        content_type = self.headers.get("Content-Type") or ""
+        validation = query.get("fieldValidation")
+        if content_type.split(";")[0].strip() != APPLY_PATCH:
+            obj = store.patch(kind, ns, name, content_type, body, route.subresource, validation)
+            self._send_json(200, obj)
+            return
+        manager = query.get("fieldManager")
+        if not manager:
+            raise ApiError(
+                422,
+                "Invalid",
+                'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required '
+                "value: is required for apply patch",
+            )
+        force = query.get("force") in ("true", "1")
+        options = (manager, force, validation)
+        obj, created = store.apply(kind, ns, name, body, options, route.subresource)
+        self._send_json(201 if created else 200, obj)
 
     @staticmethod
     def _matchers(query: dict[str, str]) -> list[Matcher]:
@@ -417,6 +438,33 @@ class Handler(BaseHTTPRequestHandler):
     def _send_chunk(self, data: bytes) -> None:
         self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
         self.wfile.flush()
+
+
+def _resources(kind: Kind) -> list[Obj]:
+    """The discovery entries of a kind: the resource and its status subresource."""
+    main: Obj = {
+        "name": kind.plural,
+        "singularName": kind.singular or kind.kind.lower(),
+        "namespaced": kind.namespaced,
+        "kind": kind.kind,
+        "verbs": _VERBS,
+    }
+    if kind.short_names:
+        main["shortNames"] = list(kind.short_names)
+    if kind.categories:
+        main["categories"] = list(kind.categories)
+    found = [main]
+    if kind.status_subresource:
+        found.append(
+            {
+                "name": f"{kind.plural}/status",
+                "singularName": "",
+                "namespaced": kind.namespaced,
+                "kind": kind.kind,
+                "verbs": ["get", "patch", "update"],
+            }
+        )
+    return found
 
 
 def _event_line(type_: str, obj: Obj) -> bytes:

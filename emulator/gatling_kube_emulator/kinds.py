@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from gatling_kube_emulator.crds import CRD, crd_defaults
 from gatling_kube_emulator.store import Kind, Obj, Store
 
-POD = Kind("", "v1", "pods", "Pod", delete_returns_object=True)
-CONFIGMAP = Kind("", "v1", "configmaps", "ConfigMap", status_subresource=False)
+POD = Kind(
+    "", "v1", "pods", "Pod", delete_returns_object=True, short_names=("po",), categories=("all",)
+)
+CONFIGMAP = Kind("", "v1", "configmaps", "ConfigMap", status_subresource=False, short_names=("cm",))
 SECRET = Kind("", "v1", "secrets", "Secret", status_subresource=False)
-EVENT = Kind("", "v1", "events", "Event", status_subresource=False)
-SERVICEACCOUNT = Kind("", "v1", "serviceaccounts", "ServiceAccount", status_subresource=False)
-PVC = Kind("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim")
-PV = Kind("", "v1", "persistentvolumes", "PersistentVolume", namespaced=False)
+EVENT = Kind("", "v1", "events", "Event", status_subresource=False, short_names=("ev",))
+SERVICEACCOUNT = Kind(
+    "", "v1", "serviceaccounts", "ServiceAccount", status_subresource=False, short_names=("sa",)
+)
+PVC = Kind("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", short_names=("pvc",))
+PV = Kind("", "v1", "persistentvolumes", "PersistentVolume", namespaced=False, short_names=("pv",))
 # batch/v1 Jobs orphan their pods when the client names no propagationPolicy (real default).
-JOB = Kind("batch", "v1", "jobs", "Job", default_propagation="Orphan")
+JOB = Kind("batch", "v1", "jobs", "Job", default_propagation="Orphan", categories=("all",))
 GATLING = Kind(
     "gatling-operator.tech.zozo.com",
     "v1alpha1",
@@ -22,7 +27,45 @@ GATLING = Kind(
     delete_returns_object=True,
 )
 
-DEFAULT_KINDS = (POD, CONFIGMAP, SECRET, EVENT, SERVICEACCOUNT, PVC, PV, JOB, GATLING)
+NAMESPACE = Kind("", "v1", "namespaces", "Namespace", namespaced=False, short_names=("ns",))
+SERVICE = Kind("", "v1", "services", "Service", short_names=("svc",), categories=("all",))
+DEPLOYMENT = Kind(
+    "apps", "v1", "deployments", "Deployment", short_names=("deploy",), categories=("all",)
+)
+_RBAC = "rbac.authorization.k8s.io"
+ROLE = Kind(_RBAC, "v1", "roles", "Role", status_subresource=False)
+ROLEBINDING = Kind(_RBAC, "v1", "rolebindings", "RoleBinding", status_subresource=False)
+CLUSTERROLE = Kind(
+    _RBAC, "v1", "clusterroles", "ClusterRole", namespaced=False, status_subresource=False
+)
+CLUSTERROLEBINDING = Kind(
+    _RBAC,
+    "v1",
+    "clusterrolebindings",
+    "ClusterRoleBinding",
+    namespaced=False,
+    status_subresource=False,
+)
+
+DEFAULT_KINDS = (
+    POD,
+    CONFIGMAP,
+    SECRET,
+    EVENT,
+    SERVICEACCOUNT,
+    PVC,
+    PV,
+    JOB,
+    GATLING,
+    NAMESPACE,
+    SERVICE,
+    DEPLOYMENT,
+    ROLE,
+    ROLEBINDING,
+    CLUSTERROLE,
+    CLUSTERROLEBINDING,
+    CRD,
+)
 
 
 def _pod_defaults(obj: Obj) -> None:
@@ -60,8 +103,15 @@ def _serviceaccount_defaults(obj: Obj) -> None:
     obj.setdefault("secrets", [])
 
 
+def _namespace_defaults(obj: Obj) -> None:
+    obj["status"] = {"phase": "Active"}
+    obj.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
+
+
 def register_defaults(store: Store) -> None:
     hooks = {
+        NAMESPACE.key: _namespace_defaults,
+        CRD.key: crd_defaults,
         POD.key: _pod_defaults,
         JOB.key: _job_defaults,
         SECRET.key: _secret_defaults,

@@ -4,11 +4,15 @@
         api = kubernetes.client.CoreV1Api(k8s.api_client())
         k8s.faults.inject(verb="patch", resource="pods", status=500, times=2)
 
-It serves core v1 pods, configmaps, secrets, events, serviceaccounts, persistentvolumeclaims,
-persistentvolumes; batch/v1 jobs; and gatlings.gatling-operator.tech.zozo.com/v1alpha1, on a free
-loopback port, over plain HTTP with keep-alive. Behaviour that our code depends on follows the real
-server (see store, handler, patch, label_selectors); `faults` injects errors and counts
-requests per client; `JobController` (jobs) simulates the Job controller on demand.
+It serves core v1 pods, configmaps, secrets, events, serviceaccounts, services, namespaces,
+persistentvolumeclaims, persistentvolumes; batch/v1 jobs; apps/v1 deployments; rbac/v1 roles,
+bindings and their cluster-wide kinds; apiextensions.k8s.io/v1 CRDs, each of which serves its kind
+(crds); and gatlings.gatling-operator.tech.zozo.com/v1alpha1, schema-less until its CRD is applied,
+on a free loopback port, over plain HTTP with keep-alive. Behaviour that our code depends on follows
+the real server (see store, handler, patch, label_selectors); for kubectl it also serves OpenAPI v3
+(openapi), Table output (tables), CRD schema validation (validation) and server-side apply
+(apply). `faults` injects errors and counts requests per client; `JobController` (jobs) simulates
+the Job controller on demand.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from gatling_kube_emulator import crds, validation
 from gatling_kube_emulator.faults import Faults
 from gatling_kube_emulator.handler import Handler
 from gatling_kube_emulator.kinds import register_defaults
@@ -49,6 +54,12 @@ class KubernetesEmulator:
     ) -> None:
         self.store = Store(history_size)
         register_defaults(self.store)
+        self.store.admit = validation.admit
+        self.store.write_hooks.append(lambda kind, obj: crds.on_write(self.store, kind, obj))
+        defaults = dict(self.store.kinds)  # what a deleted CRD's kind reverts to, if anything
+        self.store.delete_hooks.append(
+            lambda kind, obj: crds.on_delete(self.store, kind, obj, defaults)
+        )
         self.faults = Faults()
         self.default_watch_timeout = default_watch_timeout
         self.bookmark_interval = bookmark_interval

@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from gatling_kube_emulator import apply as ssa
 from gatling_kube_emulator.label_selectors import Matcher
 from gatling_kube_emulator.patch import STRATEGIC_MERGE_PATCH, PatchError, apply_patch
 
 Obj = dict[str, Any]
+
 KindKey = tuple[str, str, str]  # (group, version, plural)
 
 
@@ -39,6 +41,12 @@ class Kind:
     builtin: bool = True  # custom resources do not accept strategic merge patches
     # Pods and custom resources answer DELETE with the object, most others with a Status.
     delete_returns_object: bool = False
+    # From a CRD: its openAPIV3Schema (validation, OpenAPI) and additionalPrinterColumns (Table).
+    schema: Obj | None = field(default=None, compare=False, hash=False)
+    printer_columns: tuple[Obj, ...] = field(default=(), compare=False, hash=False)
+    short_names: tuple[str, ...] = field(default=(), compare=False, hash=False)
+    categories: tuple[str, ...] = field(default=(), compare=False, hash=False)  # e.g. "all"
+    singular: str = field(default="", compare=False, hash=False)
 
     @property
     def key(self) -> KindKey:
@@ -125,6 +133,13 @@ class WatchEvent:
 
 
 CreateHook = Callable[[Obj], None]
+# Admission of a write: the object as stored (defaulted, pruned) or ApiError; set by the server.
+Admission = Callable[[Kind, Obj, "str | None"], Obj]
+WriteHook = Callable[[Kind, Obj], None]
+
+
+def _admit_all(kind: Kind, obj: Obj, field_validation: str | None) -> Obj:
+    return obj
 
 
 class Store:
@@ -142,6 +157,9 @@ class Store:
         self._history: list[WatchEvent] = []  # contiguous versions: index = rv - first rv
         self._history_size = history_size
         self._oldest_watchable = 0  # a watch from rv >= this still sees every later event
+        self.admit: Admission = _admit_all
+        self.write_hooks: list[WriteHook] = []  # after each create/update/patch/apply
+        self.delete_hooks: list[WriteHook] = []  # after each object is gone
 
     # --- kinds ---------------------------------------------------------------------------
     def register(self, kind: Kind, on_create: CreateHook | None = None) -> None:
@@ -150,6 +168,13 @@ class Store:
             self._objects.setdefault(kind.key, {})
             if on_create is not None:
                 self.create_hooks[kind.key] = on_create
+
+    def unregister(self, kind: Kind) -> None:
+        """Stop serving a kind (its CRD is gone); its objects must be deleted first."""
+        with self.cond:
+            self.kinds.pop(kind.key, None)
+            self._objects.pop(kind.key, None)
+            self.create_hooks.pop(kind.key, None)
 
     def kind(self, group: str, version: str, plural: str) -> Kind:
         try:
@@ -246,7 +271,9 @@ class Store:
             ]
 
     # --- writes --------------------------------------------------------------------------
-    def create(self, kind: Kind, namespace: str, body: Obj) -> Obj:
+    def create(
+        self, kind: Kind, namespace: str, body: Obj, field_validation: str | None = None
+    ) -> Obj:
         obj = copy.deepcopy(body)
         meta = obj.setdefault("metadata", {})
         if kind.namespaced:
@@ -271,6 +298,7 @@ class Store:
             obj.pop("status", None)
         meta.pop("deletionTimestamp", None)
         meta.update(uid=str(uuid.uuid4()), creationTimestamp=now_rfc3339(), generation=1)
+        obj = self.admit(kind, obj, field_validation)
         hook = self.create_hooks.get(kind.key)
         if hook is not None:
             hook(obj)
@@ -282,15 +310,23 @@ class Store:
             self._bump(obj)
             self._bucket(kind)[key] = obj
             self._record("ADDED", kind, obj)
+            self._after_write(kind, obj)
             return copy.deepcopy(obj)
 
     def update(
-        self, kind: Kind, namespace: str, name: str, body: Obj, subresource: str | None = None
+        self,
+        kind: Kind,
+        namespace: str,
+        name: str,
+        body: Obj,
+        subresource: str | None = None,
+        field_validation: str | None = None,
     ) -> Obj:
         with self.cond:
             old = self.get(kind, namespace, name)
             self._check_identity(kind, name, old, body)
-            return self._replace(kind, old, copy.deepcopy(body), subresource)
+            new = self.admit(kind, copy.deepcopy(body), field_validation)
+            return self._replace(kind, old, new, subresource)
 
     def patch(
         self,
@@ -300,6 +336,7 @@ class Store:
         content_type: str,
         body: Any,
         subresource: str | None = None,
+        field_validation: str | None = None,
     ) -> Obj:
         if content_type.startswith(STRATEGIC_MERGE_PATCH) and not kind.builtin:
             raise ApiError(
@@ -317,7 +354,44 @@ class Store:
             except PatchError as exc:
                 raise ApiError(422, "Invalid", str(exc), _details(kind, name)) from None
             self._check_identity(kind, name, old, new)
+            new = self.admit(kind, new, field_validation)
             return self._replace(kind, old, new, subresource)
+
+    def apply(
+        self,
+        kind: Kind,
+        namespace: str,
+        name: str,
+        body: Obj,
+        options: tuple[str, bool, str | None],
+        subresource: str | None = None,
+    ) -> tuple[Obj, bool]:
+        """Server-side apply with options (fieldManager, force, fieldValidation); (object,
+        created)."""
+        manager, force, field_validation = options
+        if not isinstance(body, dict):
+            raise ApiError(400, "BadRequest", "the apply configuration is not an object")
+        with self.cond:
+            try:
+                old = self.get(kind, namespace, name)
+            except ApiError as exc:
+                if exc.code != 404 or subresource is not None:
+                    raise
+                seed = ssa.merge({"metadata": {}}, body, manager, force, kind.api_version)
+                seed["metadata"].setdefault("name", name)
+                return self.create(kind, namespace, seed, field_validation), True
+            found = ssa.conflicts(old, body, manager)
+            if found and not force:
+                message, causes = ssa.conflict_message(found, kind.api_version)
+                raise ApiError(409, "Conflict", message, {**_details(kind, name), "causes": causes})
+            new = ssa.merge(old, body, manager, force, kind.api_version)
+            self._check_identity(kind, name, old, {"metadata": {"name": name}})
+            new = self.admit(kind, new, field_validation)
+            return self._replace(kind, old, new, subresource), False
+
+    def _after_write(self, kind: Kind, obj: Obj) -> None:
+        for hook in self.write_hooks:
+            hook(kind, copy.deepcopy(obj))
 
     def _check_identity(self, kind: Kind, name: str, old: Obj, new: Obj) -> None:
         new_meta = new.get("metadata") or {}
@@ -366,6 +440,7 @@ class Store:
         self._bump(new)
         self._bucket(kind)[_key(kind, new)] = new
         self._record("MODIFIED", kind, new, old)
+        self._after_write(kind, new)
         return copy.deepcopy(new)
 
     def delete(self, kind: Kind, namespace: str, name: str, propagation: str | None = None) -> Obj:
@@ -390,6 +465,8 @@ class Store:
         self._bump(gone)
         self._record("DELETED", kind, gone)
         self._collect_dependents(gone["metadata"]["uid"], propagation or kind.default_propagation)
+        for hook in self.delete_hooks:
+            hook(kind, copy.deepcopy(gone))
         return copy.deepcopy(gone)
 
     def _collect_dependents(self, owner_uid: str, propagation: str) -> None:
