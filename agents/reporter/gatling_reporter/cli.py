@@ -158,7 +158,14 @@ def build_command(
         add_comparison(result.summary, baseline, result.stats_json, result.indicators)
         no_data_warnings(result.stats, result.summary)
         verdicts = finish_report(
-            result.stats, result.summary, result.indicators, stage, thresholds, junit, result.series
+            result.stats,
+            result.summary,
+            result.indicators,
+            stage,
+            thresholds,
+            junit,
+            result.series,
+            stats_json=result.stats_json,
         )
     click.echo(render(result.summary), nl=False)
     click.echo(threshold_lines(verdicts), nl=False)
@@ -280,6 +287,7 @@ def report_command(
             thresholds,
             junit,
             result.series,
+            stats_json=result.stats_json,
         )
         url = publish(settings.output, target_store, workers=workers).url
     click.echo(render(result.summary), nl=False)

@@ -107,7 +107,10 @@ def _inputs(stats: RunStats, axis: TimeAxis) -> list[dict[str, Any]]:
     return out
 
 
-def report_data(stats: RunStats, settings: StatsSettings) -> dict[str, Any]:
+def report_data(
+    stats: RunStats, settings: StatsSettings, stats_tree: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """`stats_tree`: js/stats.json's content when the caller already has it (same settings)."""
     stats.compact()
     root = build_tree(stats, settings)
     start = stats.start if stats.start is not None else 0
@@ -126,7 +129,7 @@ def report_data(stats: RunStats, settings: StatsSettings) -> dict[str, Any]:
         },
         "inputs": [i.to_json() for i in stats.inputs],
         "skipped": dict(sorted(stats.skipped.items())),
-        "stats": stats_tree_json(stats, settings, root),
+        "stats": stats_tree if stats_tree is not None else stats_tree_json(stats, settings, root),
         "errors": errors_table(stats),
         "series": {
             "times": axis.times_ms(),
