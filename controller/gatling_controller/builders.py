@@ -21,6 +21,7 @@ POD_INFO_DIR = "/etc/pod-info"
 GATLING_CONF_DIR = "/opt/gatling/conf"
 RESULTS_VOLUME = "results-data-volume"
 LOCAL_STORAGE_VOLUME = "local-storage"
+THRESHOLDS_EXIT = 3  # gatling-reporter: assertions failed (the report is written)
 # The Go operator's storage variables (rclone's, and the AWS aliases its user guide lists) under
 # the names our storage layer and the SDKs read, in priority order: a name the user set
 # themselves wins, then the first alias found here.
@@ -197,24 +198,33 @@ def build_reporter_job(gatling: Gatling, settings: ControllerSettings) -> Json:
     if gatling.storage is not None and gatling.storage.provider == "local":
         container["volumeMounts"] = [_local_storage_mount(gatling)]
         pod_spec["volumes"] = [_local_storage_volume(gatling)]
-    return _job(gatling, gatling.reporter_job_name, "reporter", pod_spec, parallelism=1)
+    job = _job(gatling, gatling.reporter_job_name, "reporter", pod_spec)
+    if gatling.thresholds:
+        # Failed thresholds are a verdict, not a fault: no retry reruns the same verdict.
+        codes = {"containerName": container["name"], "operator": "In", "values": [THRESHOLDS_EXIT]}
+        job["spec"]["podFailurePolicy"] = {"rules": [{"action": "FailJob", "onExitCodes": codes}]}
+    return job
 
 
-def _job(gatling: Gatling, name: str, kind: str, pod_spec: Json, *, parallelism: int) -> Json:
+def _job(
+    gatling: Gatling, name: str, kind: str, pod_spec: Json, *, parallelism: int | None = None
+) -> Json:
+    """A Job as the Go operator builds it: the runner's with backoffLimit 0 and parallelism =
+    completions = N; the reporter's (parallelism None) with Kubernetes' defaults (backoffLimit 6,
+    one pod), so a transient reporter failure is retried."""
     labels = {**gatling.labels, "type": kind}
     template_meta: Json = {"labels": labels}
     if gatling.annotations:
         template_meta["annotations"] = dict(gatling.annotations)
+    spec: Json = {}
+    if parallelism is not None:
+        spec.update(backoffLimit=0, parallelism=parallelism, completions=parallelism)
+    spec["template"] = {"metadata": template_meta, "spec": pod_spec}
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",
         "metadata": _meta(gatling, name),
-        "spec": {
-            "backoffLimit": 0,
-            "parallelism": parallelism,
-            "completions": parallelism,
-            "template": {"metadata": template_meta, "spec": pod_spec},
-        },
+        "spec": spec,
     }
 
 

@@ -168,7 +168,7 @@ def _scenario(raw: Any) -> TestScenario:
         simulation_data=_str_map(raw, "simulationData", where),
         resource_data=_str_map(raw, "resourceData", where),
         gatling_conf=_str_map(raw, "gatlingConf", where),
-        env=_obj_list(raw, "env", where),
+        env=_env_list(raw, where),
         volume_mounts=_obj_list(raw, "volumeMounts", where),
     )
 
@@ -216,7 +216,7 @@ def _storage(raw: Any) -> CloudStorage | None:
         raise InputError(
             f"Gatling {where}.bucket is {bucket!r}; provider local needs an absolute path"
         )
-    return CloudStorage(provider, bucket, _str(raw, "region", where), _obj_list(raw, "env", where))
+    return CloudStorage(provider, bucket, _str(raw, "region", where), _env_list(raw, where))
 
 
 def _named(raw: Any, where: str) -> NamedSpec | None:
@@ -266,6 +266,19 @@ def _obj_list(raw: Mapping[str, Any], key: str, where: str) -> list[Json]:
     if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
         raise InputError(f"Gatling {where}.{key} is {value!r}; expected a list of objects")
     return [dict(v) for v in value]
+
+
+ENV_VAR_FIELDS = ("name", "value", "valueFrom")
+
+
+def _env_list(raw: Mapping[str, Any], where: str) -> list[Json]:
+    """EnvVars as the API server stores them under the CRD's schema: unknown fields and nulls
+    pruned (the Go user guide's S3 example has a `secretKeyRef` indented beside its `valueFrom`;
+    a cluster drops it, and so do we, rather than fail creating every Job with it)."""
+    return [
+        {k: v[k] for k in ENV_VAR_FIELDS if v.get(k) is not None}
+        for v in _obj_list(raw, "env", where)
+    ]
 
 
 def _str_map(raw: Mapping[str, Any], key: str, where: str) -> dict[str, str]:

@@ -24,6 +24,7 @@ from gatling_common.storage import StorageSettings
 from gatling_controller import notify
 from gatling_controller import status as st
 from gatling_controller.builders import (
+    THRESHOLDS_EXIT,
     build_configmaps,
     build_prerequisites,
     build_reporter_job,
@@ -36,7 +37,6 @@ from gatling_controller.settings import ControllerSettings
 
 log = logging.getLogger(__name__)
 Json = dict[str, Any]
-THRESHOLDS_FAILED_EXIT = 3  # gatling-reporter: assertions failed (the report is written)
 INVALID_SPEC = "InvalidSpec"
 START_TIME_TOO_FAR = "StartTimeTooFar"
 
@@ -252,10 +252,12 @@ class Reconciler:
         if finished == "Complete":
             self._report_done(ctx, thresholds_failed=False)
             return None
+        # Failed thresholds settle the run even while the Job may still retry (a cluster that
+        # ignores podFailurePolicy): another attempt would give the same verdict.
+        if (finished or _counts(job)["failed"]) and self._thresholds_failed(g):
+            self._report_done(ctx, thresholds_failed=True)
+            return None
         if finished:
-            if self._thresholds_failed(g):
-                self._report_done(ctx, thresholds_failed=True)
-                return None
             message = f"reporter Job {g.reporter_job_name} failed; see the reporter pod's log"
             self._fail(ctx, "ReporterFailed", message)
             return None
@@ -302,7 +304,7 @@ class Reconciler:
         for pod in pods:
             for cs in (pod.get("status") or {}).get("containerStatuses") or []:
                 terminated = (cs.get("state") or {}).get("terminated") or {}
-                if terminated.get("exitCode") == THRESHOLDS_FAILED_EXIT:
+                if terminated.get("exitCode") == THRESHOLDS_EXIT:
                     return True
         return False
 

@@ -219,3 +219,25 @@ def test_go_operator_azure_variables_reach_our_storage_layer() -> None:
         {"name": "AZURE_STORAGE_ACCOUNT", "value": "acct"},
         {"name": "AZURE_STORAGE_KEY", "valueFrom": secret},
     ]
+
+
+def test_job_specs_are_the_go_operators() -> None:
+    """Go: the runner Job has backoffLimit 0 and parallelism = completions = N; the reporter Job
+    sets none of them, so Kubernetes' defaults apply (backoffLimit 6: a failed pod is retried)."""
+    full = parse_gatling(FULL)
+    runner = build_runner_job(full, SETTINGS)["spec"]
+    assert (runner["backoffLimit"], runner["parallelism"], runner["completions"]) == (0, 3, 3)
+    assert runner["template"]["spec"]["restartPolicy"] == "Never"
+    quiet = parse_gatling(cr(FULL, reporterSpec={}))
+    for gatling in (quiet, full):
+        reporter = build_reporter_job(gatling, SETTINGS)["spec"]
+        assert {"backoffLimit", "parallelism", "completions"}.isdisjoint(reporter)
+        assert "ttlSecondsAfterFinished" not in reporter and "ttlSecondsAfterFinished" not in runner
+        assert reporter["template"]["spec"]["restartPolicy"] == "Never"
+    # Ours only: failed thresholds (exit code 3) are a verdict, not retried.
+    assert "podFailurePolicy" not in build_reporter_job(quiet, SETTINGS)["spec"]
+    [rule] = build_reporter_job(full, SETTINGS)["spec"]["podFailurePolicy"]["rules"]
+    assert rule == {
+        "action": "FailJob",
+        "onExitCodes": {"containerName": "gatling-reporter", "operator": "In", "values": [3]},
+    }

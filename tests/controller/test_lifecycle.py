@@ -113,7 +113,7 @@ def test_reporter_failure_fails_the_run(
 ) -> None:
     k8s.create("gatlings", NS, gatling_cr("rep", tmp_path, cleanupAfterJobDone=False))
     jc = JobController(k8s.store, timed(pending=0.02, running=0.1), tick=0.02)
-    jc.script(NS, "rep-reporter", ["Failed"])
+    jc.script(NS, "rep-reporter", ["Failed"] * 7)  # backoffLimit 6 (Go): the 7th failure fails it
     with jc:
         controller = make_controller(k8s).start()
         try:
