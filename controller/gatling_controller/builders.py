@@ -187,6 +187,8 @@ def build_reporter_job(gatling: Gatling, settings: ControllerSettings) -> Json:
     if gatling.thresholds:
         # gatling-reporter's --assert, repeatable: one expression per line in the env var.
         env.append(_env("GATLING_REPORTER_ASSERT", "\n".join(gatling.thresholds)))
+    if gatling.baseline:
+        env.append(_env("GATLING_REPORTER_BASELINE", gatling.baseline))
     container: Json = {
         "name": "gatling-reporter",
         "image": settings.reporter_image,

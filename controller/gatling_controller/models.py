@@ -102,6 +102,7 @@ class Gatling:
     persistent_volume_claim: NamedSpec | None = None
     notification: Notification | None = None
     thresholds: tuple[str, ...] = ()
+    baseline: str | None = None  # reporterSpec.baseline: a storage URL or "previous"
 
     @property
     def runner_job_name(self) -> str:
@@ -139,6 +140,7 @@ def parse_gatling(obj: Mapping[str, Any]) -> Gatling:
         ),
         notification=_notification(spec.get("notificationServiceSpec")),
         thresholds=tuple(_str_list(spec.get("reporterSpec") or {}, "thresholds")),
+        baseline=_str(spec.get("reporterSpec") or {}, "baseline", "spec.reporterSpec") or None,
     )
 
 

@@ -85,7 +85,10 @@ FULL: dict[str, Any] = {
             },
         },
         "notificationServiceSpec": {"provider": "slack", "secretName": "slack"},
-        "reporterSpec": {"thresholds": ["global.p95 < 800", "global.ko_percent <= 1"]},
+        "reporterSpec": {
+            "thresholds": ["global.p95 < 800", "global.ko_percent <= 1"],
+            "baseline": "previous",
+        },
         "testScenarioSpec": {
             "startTime": "2026-01-02 03:04:05",
             "parallelism": 3,

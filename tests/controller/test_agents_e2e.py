@@ -23,6 +23,7 @@ from gatling_kube_emulator.server import KubernetesEmulator, write_kubeconfig
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from tests.controller.fixtures import gone
 from tests.controller.harness import NS, add_webhook_secret, gatling_cr, make_controller, wait_for
 
 BIN = Path(sys.executable).parent
@@ -153,3 +154,53 @@ def test_real_agents_run_the_pods_the_controller_builds(
     job = next(j for j in k8s.list("jobs", NS) if j["metadata"]["name"].endswith("-runner"))
     runs = {json.loads(p.read_text())["run"] for p in location.glob("*.manifest.json")}
     assert runs == {job["metadata"]["uid"]}
+
+
+def _run_to_the_end(k8s: KubernetesEmulator, runner: PodRunner, name: str) -> Json:
+    with JobController(k8s.store, runner, tick=0.05):
+        controller = make_controller(k8s).start()
+        try:
+            status: Json = wait_for(
+                "the run to end",
+                lambda: (
+                    (s := k8s.get("gatlings", NS, name).get("status") or {}).get("phase")
+                    in ("Succeeded", "Failed")
+                    and s.get("notificationCompleted")
+                    and s
+                ),
+                timeout=240,
+            )
+        finally:
+            controller.stop()
+    return status
+
+
+def test_a_second_run_of_the_same_name_compares_with_the_first(
+    k8s: KubernetesEmulator, httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    """reporterSpec.baseline: previous, through the lifecycle: run 2's reporter finds run 1's
+    report beside its own location and judges a threshold relative to it."""
+    httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
+    add_webhook_secret(k8s, httpserver.url_for("/hook"))
+    runner = PodRunner(tmp_path, write_kubeconfig(tmp_path, k8s.url))
+    first_cr = gatling_cr("again", tmp_path / "bucket", cleanupAfterJobDone=False)
+    k8s.create("gatlings", NS, first_cr)
+    first = _run_to_the_end(k8s, runner, "again")
+    assert first["phase"] == "Succeeded", (first, runner.logs)
+    k8s.delete("gatlings", NS, "again", propagation="Background")
+    wait_for(
+        "run 1 gone", lambda: gone(k8s, "gatlings", "again") and gone(k8s, "jobs", "again-runner")
+    )
+    reporter_spec = {"baseline": "previous", "thresholds": ["global.count == baseline"]}
+    second_cr = gatling_cr(
+        "again", tmp_path / "bucket", cleanupAfterJobDone=False, reporterSpec=reporter_spec
+    )
+    k8s.create("gatlings", NS, second_cr)
+    second = _run_to_the_end(k8s, runner, "again")
+    assert second["phase"] == "Succeeded", (second, runner.logs)
+    assert second["thresholdVerdict"] == "passed"
+    assert second["reportStoragePath"] != first["reportStoragePath"]
+    location = Path(second["reportStoragePath"].removeprefix("file://"))
+    summary = json.loads((location / "summary.json").read_text("utf-8"))
+    assert summary["comparison"]["baseline"]["ref"] == first["reportStoragePath"]
+    assert summary["thresholds"][0]["baseline"] == 3 * REQUESTS_PER_POD

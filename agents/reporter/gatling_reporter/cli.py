@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import click
 from gatling_common.baseline import Baseline, baseline_summary, load_baseline, report_stats
+from gatling_common.baseline.previous import PREVIOUS, previous_report
 from gatling_common.cli import one_line_errors
 from gatling_common.errors import InputError
 from gatling_common.logs import setup_logging
 from gatling_common.results.gatling_json import StatsSettings
-from gatling_common.storage import open_storage
+from gatling_common.storage import StorageSettings, open_storage
 from gatling_common.storage.options import settings_from_options, storage_options
 
 from gatling_reporter.agent import (
@@ -32,9 +34,10 @@ from gatling_reporter.html.pages import (
 )
 from gatling_reporter.output import staged
 from gatling_reporter.publish import publish
-from gatling_reporter.thresholds import BaselineSource, bind_baseline, check
+from gatling_reporter.thresholds import Assertion, BaselineSource, bind_baseline, check
 
 ENV = "GATLING_REPORTER_"
+log = logging.getLogger("gatling_reporter")
 
 BUILD_EPILOG = """\b
 Writes DIR/js/stats.json and DIR/js/global_stats.json (Gatling's schema), DIR/summary.json
@@ -119,7 +122,8 @@ def main(log_level: str) -> None:
     default=None,
     metavar="REF",
     help="Compare with this report: a report folder of ours or of Gatling (its js/stats.json), "
-    "or a storage URL of one of ours; thresholds may then say `baseline`, e.g. "
+    "or a storage URL of one of ours, or (`report` only) `previous`: the newest complete report "
+    "beside --destination's run; thresholds may then say `baseline`, e.g. "
     "'global.p95 < baseline * 1.1', and summary.json gets a `comparison` section.",
 )
 @threshold_options
@@ -143,6 +147,11 @@ def build_command(
             f"--higher-bound ({higher_bound}) must be greater than --lower-bound ({lower_bound})"
         )
     thresholds = parse_thresholds(assertions, assertion_files)  # fail before the long part
+    if baseline_ref == PREVIOUS:
+        raise click.BadParameter(
+            "--baseline previous: only `report` can look for it (beside its --destination); "
+            "give `build` a report folder or a storage URL"
+        )
     baseline = load_baseline(baseline_ref) if baseline_ref else None
     thresholds = bind_baseline(thresholds, BaselineSource(baseline.stats) if baseline else None)
     check_output_folder(output)
@@ -183,6 +192,29 @@ def add_comparison(
     if baseline is not None:
         current = report_stats(stats_json, indicators.percentiles)
         summary["comparison"] = baseline_summary(baseline, current)
+
+
+def _previous(
+    destination: str, settings: StorageSettings, thresholds: list[Assertion]
+) -> tuple[str | None, list[Assertion]]:
+    """`--baseline previous` as a URL; none yet (a first run): relative thresholds are left out,
+    said, since there is nothing to be relative to."""
+    try:
+        found = previous_report(destination, settings)
+    except ValueError as exc:
+        raise click.BadParameter(f"--baseline previous: {exc}") from None
+    if found is not None:
+        log.info("baseline previous: %s", found)
+        return found, thresholds
+    relative = [t for t in thresholds if t.relative is not None]
+    log.warning(
+        "baseline previous: no earlier complete report beside %s; %d threshold(s) on the "
+        "baseline left out: %s",
+        destination,
+        len(relative),
+        ", ".join(t.expression for t in relative) or "none",
+    )
+    return None, [t for t in thresholds if t.relative is None]
 
 
 REPORT_EPILOG = """\b
@@ -258,6 +290,8 @@ def report_command(
         )
     thresholds = parse_thresholds(assertions, assertion_files)
     storage_settings = settings_from_options(storage)
+    if baseline_ref == PREVIOUS:
+        baseline_ref, thresholds = _previous(destination or source, storage_settings, thresholds)
     baseline = load_baseline(baseline_ref, storage_settings) if baseline_ref else None
     thresholds = bind_baseline(thresholds, BaselineSource(baseline.stats) if baseline else None)
     source_store = open_storage(source, storage_settings)
