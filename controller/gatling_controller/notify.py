@@ -36,6 +36,7 @@ duration: {{ "%.0f" | format(run.duration_seconds) }}s{% endif %}
 KO: {{ "%.2f" | format(run.ko_percent) }}%\
 {% if run.p95_ms is not none %}, p95: {{ run.p95_ms }} ms{% endif %}
 {% endif %}{% if run.verdict %}Thresholds: {{ run.verdict }}
+{% endif %}{% if run.comparison %}Baseline: {{ run.comparison }}
 {% endif %}Report URL: {{ run.report_url or "none" }}
 """
 
@@ -55,6 +56,7 @@ class RunSummary:
     verdict: str | None = None  # passed / failed, when the reporter checked thresholds
     report_url: str | None = None
     error: str | None = None
+    comparison: str | None = None  # one line: the worst regression against the baseline
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class ReportStats:
     ko_percent: float | None = None
     p95_ms: float | None = None
     verdict: str | None = None
+    comparison: str | None = None
 
 
 def webhook_url(secret_data: Mapping[str, str], secret_name: str) -> str:
@@ -157,7 +160,7 @@ def report_stats(location: str, settings: StorageSettings | None = None) -> Repo
     """
     stats = _download_json(location, "js/global_stats.json", settings)
     summary = _download_json(location, "summary.json", settings)
-    out = ReportStats(verdict=_verdict(summary))
+    out = ReportStats(verdict=_verdict(summary), comparison=comparison_line(summary))
     if not isinstance(stats, dict):
         return out
     try:
@@ -172,7 +175,30 @@ def report_stats(location: str, settings: StorageSettings | None = None) -> Repo
         ko_percent=(100.0 * ko / total) if total else 0.0,
         p95_ms=float(p95) if isinstance(p95, int | float) else None,
         verdict=out.verdict,
+        comparison=out.comparison,
     )
+
+
+def comparison_line(summary: Any) -> str | None:
+    """summary.json's `comparison` (gatling-reporter --baseline) in one line: the metric that got
+    relatively worst, or that nothing did."""
+    section = summary.get("comparison") if isinstance(summary, dict) else None
+    if not isinstance(section, dict):
+        return None
+    ref = (section.get("baseline") or {}).get("ref", "?")
+    worst: tuple[float, str] | None = None
+    for node in section.get("deltas") or []:
+        name = " / ".join(node.get("path") or []) or "all requests"
+        for m in node.get("metrics") or []:
+            rel = m.get("relative")
+            if m.get("verdict") == "worse" and isinstance(rel, int | float):
+                text = (
+                    f"{m.get('metric')} of {name} {m.get('baseline')} -> {m.get('current')} "
+                    f"({100 * rel:+.0f}%)"
+                )
+                if worst is None or abs(rel) > worst[0]:
+                    worst = (abs(rel), text)
+    return f"worst change {worst[1]} vs {ref}" if worst else f"no regression vs {ref}"
 
 
 def _verdict(summary: Any) -> str | None:

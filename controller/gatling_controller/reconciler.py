@@ -380,6 +380,7 @@ class Reconciler:
             verdict=verdict if verdict in ("passed", "failed") else None,
             report_url=s.get("reportUrl") if s.get("reportCompleted") else None,
             error=s.get("error"),
+            comparison=stats.comparison,
         )
 
     def _cleanup(self, ctx: _Ctx) -> None:

@@ -180,7 +180,13 @@ def test_a_second_run_of_the_same_name_compares_with_the_first(
 ) -> None:
     """reporterSpec.baseline: previous, through the lifecycle: run 2's reporter finds run 1's
     report beside its own location and judges a threshold relative to it."""
-    httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
+    texts: list[str] = []
+
+    def handler(request: Request) -> Response:
+        texts.append(json.loads(request.data)["text"])
+        return Response("ok")
+
+    httpserver.expect_request("/hook", method="POST").respond_with_handler(handler)
     add_webhook_secret(k8s, httpserver.url_for("/hook"))
     runner = PodRunner(tmp_path, write_kubeconfig(tmp_path, k8s.url))
     first_cr = gatling_cr("again", tmp_path / "bucket", cleanupAfterJobDone=False)
@@ -204,3 +210,6 @@ def test_a_second_run_of_the_same_name_compares_with_the_first(
     summary = json.loads((location / "summary.json").read_text("utf-8"))
     assert summary["comparison"]["baseline"]["ref"] == first["reportStoragePath"]
     assert summary["thresholds"][0]["baseline"] == 3 * REQUESTS_PER_POD
+    line = next(t for t in texts[-1].splitlines() if t.startswith("Baseline: "))
+    assert line.endswith(f" vs {first['reportStoragePath']}"), texts[-1]
+    assert "Baseline:" not in texts[0]  # run 1 had no baseline

@@ -12,6 +12,7 @@ from gatling_common.errors import PermanentError, RetryableError
 from gatling_common.retry import RetryPolicy
 from gatling_controller.notify import (
     RunSummary,
+    comparison_line,
     payload,
     render,
     report_stats,
@@ -159,3 +160,31 @@ def test_report_stats_from_storage(tmp_path: Path) -> None:
 def test_report_stats_missing_report(tmp_path: Path) -> None:
     got = report_stats(f"file://{tmp_path}")
     assert (got.requests, got.ko_percent, got.p95_ms, got.verdict) == (None, None, None, None)
+
+
+def test_the_comparison_line_names_the_worst_regression() -> None:
+    summary = {
+        "comparison": {
+            "baseline": {"ref": "s3://b/name/run1"},
+            "deltas": [
+                {"path": [], "metrics": [
+                    {"metric": "p95", "baseline": 100, "current": 120, "relative": 0.2,
+                     "verdict": "worse"},
+                    {"metric": "rps", "baseline": 10, "current": 5, "relative": -0.5,
+                     "verdict": "worse"},
+                ]},
+                {"path": ["Checkout", "Pay"], "metrics": [
+                    {"metric": "p99", "baseline": 200, "current": 500, "relative": 1.5,
+                     "verdict": "worse"},
+                    {"metric": "mean", "baseline": 90, "current": 10, "relative": -0.89,
+                     "verdict": "better"},
+                ]},
+            ],
+        }
+    }  # fmt: skip
+    assert comparison_line(summary) == (
+        "worst change p99 of Checkout / Pay 200 -> 500 (+150%) vs s3://b/name/run1"
+    )
+    same = {"comparison": {"baseline": {"ref": "r"}, "deltas": []}}
+    assert comparison_line(same) == "no regression vs r"
+    assert comparison_line({"thresholds": []}) is None
