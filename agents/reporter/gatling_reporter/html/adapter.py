@@ -173,6 +173,7 @@ def _run(data: Mapping[str, Any]) -> RunView:
         pods=pods,
         skipped=dict(data["skipped"]),
         warnings=list(data.get("warnings", [])),
+        comparison=data.get("comparison"),
     )
 
 

@@ -31,6 +31,7 @@ class RunView:
     pods: list[PodView]
     skipped: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    comparison: dict[str, Any] | None = None  # summary.json's, when built with --baseline
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,7 @@ def finish_report(
         write_junit(junit, results, simulation=", ".join(classes))
     data = report_data(stats, settings, stats_json)
     data["warnings"] = list(summary.get("warnings", []))  # the page shows summary.json's
+    data["comparison"] = summary.get("comparison")
     pages = render_report(output, model_from_report_data(data, results, stats, series))
     log.info("html: %d files written to %s", len(pages), output)
     return results

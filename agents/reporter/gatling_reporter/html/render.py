@@ -23,6 +23,7 @@ from typing import Any
 import jinja2
 from gatling_common.errors import PermanentError
 from gatling_reporter.html.charts import node_charts, pod_charts
+from gatling_reporter.html.comparison import comparison_view
 from gatling_reporter.html.model import ErrorRow, ReportModel
 from gatling_reporter.thresholds import format_number
 
@@ -379,6 +380,7 @@ def _global_context(model: ReportModel, nodes: list[Node]) -> dict[str, Any]:
             for r in model.thresholds
         ],
         "tile_items": tiles(root_stats, model.percentile_labels),
+        "comparison": comparison_view(model.run.comparison),
         "columns": columns(model.percentile_labels),
         "rows": rows,
         "ranges": ranges(root_stats),

@@ -1,0 +1,52 @@
+"""The global page's "Against the baseline" card, from summary.json's `comparison` section.
+
+Every metric that moved (worse first, then by size of the move) with its baseline and current
+value, plus the requests and groups on one side only. What stayed the same is counted, not
+listed: with 1,000 names, a row per unchanged metric would bury the regressions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gatling_reporter.thresholds import format_number
+
+_ORDER = {"worse": 0, "changed": 1, "better": 2}
+
+
+def _label(path: list[str]) -> str:
+    return " / ".join(path) if path else "All requests"
+
+
+def comparison_view(section: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not section:
+        return None
+    rows = []
+    same = 0
+    for node in section.get("deltas", []):
+        for m in node.get("metrics", []):
+            if m["verdict"] == "same":
+                same += 1
+                continue
+            rel = m.get("relative")
+            rows.append(
+                {
+                    "name": _label(node["path"]),
+                    "metric": m["metric"],
+                    "baseline": format_number(m["baseline"]),
+                    "current": format_number(m["current"]),
+                    "change": format_number(m["change"]),
+                    "relative": "-" if rel is None else f"{100 * rel:+.1f} %",
+                    "verdict": m["verdict"],
+                    "order": (_ORDER.get(m["verdict"], 3), -abs(rel or 0.0)),
+                }
+            )
+    rows.sort(key=lambda r: r["order"])
+    return {
+        "ref": section.get("baseline", {}).get("ref", ""),
+        "rows": rows,
+        "same": same,
+        "worse": sum(1 for r in rows if r["verdict"] == "worse"),
+        "added": [_label(n["path"]) for n in section.get("added", [])],
+        "removed": [_label(n["path"]) for n in section.get("removed", [])],
+    }
