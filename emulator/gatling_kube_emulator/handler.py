@@ -136,6 +136,12 @@ class Handler(BaseHTTPRequestHandler):
             self._send_json(200, {"requests": [[*key, n] for key, n in counts.items()]})
         elif stripped == "/version":
             self._send_json(200, _VERSION)
+        elif stripped == "/openapi/v2":
+            if "json" not in self.headers.get("Accept", "application/json") and "*/*" not in (
+                self.headers.get("Accept") or ""
+            ):
+                raise ApiError(406, "NotAcceptable", "only application/json is served")
+            self._send_json(200, openapi.document_v2(store.kinds.values()))
         elif stripped == "/openapi/v3":
             self._send_json(200, openapi.index(store.kinds.values()))
         elif stripped.startswith("/openapi/v3/"):

@@ -1,4 +1,4 @@
-"""OpenAPI v3 for the kinds served: the /openapi/v3 index and one document per group-version.
+"""OpenAPI for the kinds served: /openapi/v3 (index, one document per group-version), /openapi/v2.
 
 Enough for kubectl: each kind's schema carries x-kubernetes-group-version-kind (`kubectl explain`,
 client-side validation), and each resource's PATCH operation lists the fieldValidation parameter,
@@ -112,3 +112,32 @@ def index(kinds: Iterable[Kind]) -> Obj:
         digest = hashlib.sha512(json.dumps(document(members), sort_keys=True).encode()).hexdigest()
         paths[path] = {"serverRelativeURL": f"/openapi/v3/{path}?hash={digest[:128].upper()}"}
     return {"paths": paths}
+
+
+def _v2(node: object) -> object:
+    """A v3 fragment in v2 terms: refs point at #/definitions, parameters carry their type."""
+    if isinstance(node, dict):
+        out = {k: _v2(v) for k, v in node.items()}
+        ref = out.get("$ref")
+        if isinstance(ref, str):
+            out["$ref"] = ref.replace("#/components/schemas/", "#/definitions/")
+        schema = out.get("schema")
+        if out.get("in") == "query" and isinstance(schema, dict):
+            del out["schema"]
+            out["type"] = schema.get("type", "string")
+        return out
+    if isinstance(node, list):
+        return [_v2(v) for v in node]
+    return node
+
+
+def document_v2(kinds: Iterable[Kind]) -> Obj:
+    """/openapi/v2 (JSON): every kind in one Swagger 2.0 document, as older clients read it.
+    kubectl 1.27+ reads v3; it asks v2 only in protobuf, which this emulator answers 406."""
+    v3 = document(kinds)
+    return {
+        "swagger": "2.0",
+        "info": v3["info"],
+        "paths": _v2(v3["paths"]),
+        "definitions": _v2(v3["components"]["schemas"]),
+    }

@@ -210,3 +210,23 @@ def test_deleting_the_crd_deletes_its_resources(crd: KubernetesEmulator) -> None
     assert crd.list("gatlings") == []
     # The emulator's own schema-less Gatling kind serves again (as before any CRD was applied).
     assert call(crd, "POST", GATLINGS, gatling("free", foo=1))[1]["spec"]["foo"] == 1
+
+
+def test_openapi_v2_in_json_has_every_kind_and_refuses_protobuf_only(
+    crd: KubernetesEmulator,
+) -> None:
+    code, doc = call(crd, "GET", "/openapi/v2", headers={"Accept": "application/json"})
+    assert code == 200 and doc["swagger"] == "2.0"
+    gatling_def = doc["definitions"]["com.zozo.tech.gatling-operator.v1alpha1.Gatling"]
+    assert gatling_def["properties"]["metadata"] == {
+        "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+    }
+    assert gatling_def["properties"]["spec"]["required"] == ["testScenarioSpec"]
+    assert "io.k8s.api.core.v1.Pod" in doc["definitions"]
+    item = doc["paths"][f"{BASE}/namespaces/{{namespace}}/gatlings/{{name}}"]
+    assert {"name": "fieldValidation", "in": "query", "uniqueItems": True, "type": "string"} in (
+        item["parameters"]
+    )
+    protobuf = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
+    code, status = call(crd, "GET", "/openapi/v2", headers={"Accept": protobuf})
+    assert code == 406 and status["reason"] == "NotAcceptable"
