@@ -121,21 +121,7 @@ def test_real_agents_run_the_pods_the_controller_builds(
     )
     k8s.create("gatlings", NS, body)
     runner = PodRunner(tmp_path, kubeconfig)
-    with JobController(k8s.store, runner, tick=0.05):
-        controller = make_controller(k8s).start()
-        try:
-            status = wait_for(
-                "the run to end",
-                lambda: (
-                    (s := k8s.get("gatlings", NS, "agents").get("status") or {}).get("phase")
-                    in ("Succeeded", "Failed")
-                    and s.get("notificationCompleted")
-                    and s
-                ),
-                timeout=240,
-            )
-        finally:
-            controller.stop()
+    status = _run_to_the_end(k8s, runner, "agents")
     assert status["phase"] == "Succeeded", (status, runner.logs)
     assert status["thresholdVerdict"] == "passed"
     location = Path(status["reportStoragePath"].removeprefix("file://"))

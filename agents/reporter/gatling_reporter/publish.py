@@ -35,6 +35,8 @@ from gatling_common.errors import PermanentError
 from gatling_common.storage import Storage
 from gatling_common.storage.manifest import is_manifest
 
+from gatling_reporter.agent import LOG_SUFFIXES, SHARD_SUFFIX
+
 log = logging.getLogger(__name__)
 
 BUILDS = "_builds"
@@ -47,7 +49,6 @@ ROOT_DATA = (
     "js/assertions.json",
     "js/assertions.xml",
 )
-INPUT_SUFFIXES = (".log", ".log.gz", ".stats")
 # Names a report of ours writes at its root: what may be deleted as an older report's.
 _REPORT_NAME = re.compile(r"^(?:[^/]+\.html|js/[^/]+|style/[^/]+|summary\.json)$")
 CONTENT_TYPES = {
@@ -79,7 +80,7 @@ def content_type(path: PurePosixPath | Path) -> str:
 
 def is_input(name: str) -> bool:
     """A pod's log, shard or manifest: the run's data, never a report's object."""
-    return name.endswith(INPUT_SUFFIXES) or is_manifest(name)
+    return name.endswith((*LOG_SUFFIXES, SHARD_SUFFIX)) or is_manifest(name)
 
 
 def report_files(report_dir: Path) -> list[Path]:
