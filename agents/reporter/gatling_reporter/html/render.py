@@ -23,7 +23,7 @@ from typing import Any
 import jinja2
 from gatling_common.errors import PermanentError
 from gatling_reporter.html.charts import node_charts, pod_charts
-from gatling_reporter.html.comparison import comparison_view
+from gatling_reporter.html.comparison import comparison_view, node_comparison_view
 from gatling_reporter.html.model import ErrorRow, ReportModel
 from gatling_reporter.thresholds import format_number
 
@@ -407,6 +407,7 @@ def _node_context(model: ReportModel, nodes: list[Node], node: Node) -> dict[str
         "rows": rows,
         "ranges": ranges(node.stats),
         "ranges_title": "Duration ranges" if node.kind == "group" else "Response-time ranges",
+        "comparison": node_comparison_view(model.run.comparison, node.kind, node.path),
         "split": split_rows(node.stats, model.percentile_labels),
         "errors": error_rows(errors) if errors is not None else None,
         "charts": [{"id": c["id"], "title": c["title"]} for c in charts],
