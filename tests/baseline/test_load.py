@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -105,7 +104,7 @@ def test_error_when_stats_json_is_missing(tmp_path: Path):
     ref = str(tmp_path / "empty")
     assert error_of(ref) == (
         f"--baseline {ref}: {ref}/js/stats.json: missing; expected a report's statistics "
-        "(ours, or Gatling's 3.0 to 3.13; 3.14 writes none)"
+        "(ours, Gatling's; or a Gatling 3.14 index.html's table)"
     )
 
 
@@ -116,7 +115,7 @@ def test_error_when_stats_json_is_missing_in_storage(tmp_path: Path):
     assert message.startswith(f"--baseline {ref}: ")
     assert message.endswith(
         "js/stats.json: missing; expected a report's statistics "
-        "(ours, or Gatling's 3.0 to 3.13; 3.14 writes none)"
+        "(ours, Gatling's; or a Gatling 3.14 index.html's table)"
     )
 
 
@@ -192,7 +191,81 @@ def test_error_when_gatlings_percentiles_cannot_be_named(tmp_path: Path):
 
 
 @pytest.mark.shared
-def test_error_for_a_gatling_3_14_report_which_has_no_stats_json(tmp_path: Path):
-    folder = tmp_path / "g314"
-    shutil.copytree(gatling_report("v3.14.3bin-store-daru1914"), folder)
-    assert "js/stats.json: missing" in error_of(str(folder))
+def test_a_gatling_3_14_report_is_read_from_its_statistics_table():
+    baseline = load_baseline(str(gatling_report("v3.14.3bin-store-daru1914")))
+    assert baseline.kind == "gatling" and baseline.series is None
+    run = baseline.stats.run
+    assert (run.count, run.ok, run.ko, run.rps, run.mean) == (5200, 3900, 1300, 55.32, 122)
+    assert baseline.stats.percentiles == (50.0, 75.0, 95.0, 99.0)
+    assert [n.path for n in baseline.stats.nodes[1:]] == [
+        ("List products",),
+        ("View product detail",),
+        ("Simulate order",),
+        ("Broken endpoint",),
+    ]
+    broken = baseline.stats.get("request", ("Broken endpoint",))
+    assert broken is not None and (broken.ok, broken.ko) == (0, 1300)
+
+
+def _row(id_: str, parent: str | None, name: str, cells: list[str], group: bool) -> str:
+    """A row as Gatling 3.14.9's GlobalStatsTableComponent writes it."""
+    data_parent = f'data-parent="{parent}"' if parent else ""
+    hidden = "" if group else "hidden"
+    tds = "".join(f'<td class="value total col-{i}">{c}</td>' for i, c in enumerate(cells, start=2))
+    return (
+        f'<tr id="{id_}" {data_parent}><td class="total col-1"><div class="expandable-container">'
+        f'<span id="{id_}" style="margin-left: 0px;" class="expand-button {hidden}">&nbsp;</span>'
+        f'<a href="{id_}.html" class="withTooltip"><span class="table-cell-tooltip" '
+        f'id="parent-stats-table-{id_}"><span id="stats-table-{id_}" class="ellipsed-name">'
+        f'{name}</span></span></a><span class="value" style="display:none;">0</span></div></td>'
+        f"{tds}</tr>"
+    )
+
+
+def _table_page(rows: list[str], pcts: str = "50th pct|75th pct|95th pct|99th pct") -> str:
+    heads = "".join(f"<th><span>{h}</span></th>" for h in pcts.split("|"))
+    return (
+        f'<html><body><table id="container_statistics_head"><thead><tr>{heads}</tr></thead>'
+        f"<tbody>{rows[0]}</tbody></table>"
+        f'<table id="container_statistics_body"><tbody>{"".join(rows[1:])}</tbody></table>'
+    )
+
+
+CELLS = ["10", "9", "1", "10", "2.5", "3", "5", "6", "7", "8", "9", "5", "1"]
+
+
+def test_a_3_14_table_with_groups_and_hostile_names(tmp_path: Path):
+    folder = tmp_path / "g"
+    folder.mkdir()
+    hostile = "&lt;b&gt;Pay &amp;amp; &quot;go&quot;&lt;/b&gt;"
+    page = _table_page(
+        [
+            _row("ROOT", None, "All Requests", CELLS, True),
+            _row("group_shop-1", "ROOT", "Shop", CELLS, True),
+            _row("req_pay-2", "group_shop-1", hostile, CELLS, False),
+            _row("req_home-3", "ROOT", "Home", ["10", "10", "0", *CELLS[3:]], False),
+        ],
+        pcts="50th pct|90th pct|99th pct|99.9th pct",
+    )
+    (folder / "index.html").write_text(page)
+    stats = load_baseline(str(folder)).stats
+    assert [n.key for n in stats.nodes] == [
+        ("global", ()),
+        ("group", ("Shop",)),
+        ("request", ("Shop", '<b>Pay &amp; "go"</b>')),
+        ("request", ("Home",)),
+    ]
+    assert stats.percentiles == (50.0, 90.0, 99.0, 99.9)
+    home = stats.get("request", ("Home",))
+    assert home is not None and (home.ko, home.percentiles[99.9]) == (0, 8.0)
+
+
+def test_error_for_a_3_14_table_whose_counts_do_not_add_up(tmp_path: Path):
+    folder = tmp_path / "g"
+    folder.mkdir()
+    rows = [_row("ROOT", None, "All Requests", ["10", "9", "2", *CELLS[3:]], True)]
+    (folder / "index.html").write_text(_table_page(rows))
+    assert error_of(str(folder)) == (
+        f"--baseline {folder}: {folder}/index.html: All Requests: OK 9 + KO 2 is not the total "
+        "10; expected Gatling's statistics table"
+    )

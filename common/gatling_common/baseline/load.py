@@ -8,8 +8,10 @@ REF is one of
   downloaded with `gatling_common.storage` into a temporary folder;
 - a report folder written by Gatling itself: its `js/stats.json` (no summary.json); the ranks of
   its percentiles1..4 are read from its index.html's table headers ("95th pct"), Gatling's
-  defaults (50, 75, 95, 99) otherwise. Chart data is read from `js/series.json` when the folder
-  has one; extracting it from Gatling's pages is not done here (`series` is then None).
+  defaults (50, 75, 95, 99) otherwise. Gatling 3.14 writes no js/*.json: its statistics are read
+  from index.html's table (gatling_table.py; requests/s there are rounded to 2 decimals).
+  Chart data is read from `js/series.json` when the folder has one; extracting it from Gatling's
+  pages is not done here (`series` is then None).
 
 A published location (`_builds/<build>/` plus root copies, see gatling_reporter.publish) is read
 from the build its index.html points at (`<base href="_builds/<build>/">`), so the statistics
@@ -28,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from gatling_common.baseline.gatling_table import stats_from_index
 from gatling_common.baseline.stats import (
     DEFAULT_PERCENTILES,
     ReportStats,
@@ -145,11 +148,15 @@ def _load_files(
     ref: str, read: Reader, describe: Callable[[str], str], index: bytes | None
 ) -> Baseline:
     raw_stats = read(STATS)
+    if raw_stats is None and index is not None:
+        from_table = _table_stats(ref, index, describe(INDEX))
+        if from_table is not None:
+            return Baseline(ref=ref, kind="gatling", stats=from_table, series=None, run=_run(None))
     if raw_stats is None:
         raise BaselineError(
             ref,
             describe(STATS),
-            "a report's statistics (ours, or Gatling's 3.0 to 3.13; 3.14 writes none)",
+            "a report's statistics (ours, Gatling's; or a Gatling 3.14 index.html's table)",
             "missing",
         )
     tree = _json(ref, raw_stats, describe(STATS), "Gatling's stats.json")
@@ -190,6 +197,15 @@ def _load_files(
         series=series,
         run=_run(summary if ours else None),
     )
+
+
+def _table_stats(ref: str, index: bytes, where: str) -> ReportStats | None:
+    page = index.decode("utf-8", "replace")
+    ranks = tuple(float(m) for m in _PCT_HEADER.findall(page)) or DEFAULT_PERCENTILES
+    try:
+        return stats_from_index(page, ranks)
+    except StatsFormatError as exc:
+        raise BaselineError(ref, where, "Gatling's statistics table", str(exc)) from None
 
 
 def _summary_percentiles(ref: str, summary: dict[str, Any], where: str) -> tuple[float, ...]:
