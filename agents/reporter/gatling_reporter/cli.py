@@ -175,6 +175,7 @@ def build_command(
             junit,
             result.series,
             stats_json=result.stats_json,
+            baseline_series=baseline.series if baseline else None,
         )
     click.echo(render(result.summary), nl=False)
     click.echo(threshold_lines(verdicts), nl=False)
@@ -322,6 +323,7 @@ def report_command(
             junit,
             result.series,
             stats_json=result.stats_json,
+            baseline_series=baseline.series if baseline else None,
         )
         url = publish(settings.output, target_store, workers=workers).url
     click.echo(render(result.summary), nl=False)

@@ -28,6 +28,7 @@ from gatling_reporter.html.model import (
     ReportModel,
     RunView,
 )
+from gatling_reporter.html.overlay import baseline_pages, overlay
 from gatling_reporter.thresholds import AssertionResult
 
 SUPPORTED_VERSION = 1
@@ -54,8 +55,10 @@ def model_from_report_data(
     thresholds: Sequence[AssertionResult] = (),
     stats: RunStats | None = None,
     series: Mapping[str, Any] | None = None,
+    baseline_series: Mapping[str, Any] | None = None,
 ) -> ReportModel:
-    """`series`: the js/series.json document the charts draw (none: pages without charts)."""
+    """`series`: the js/series.json document the charts draw (none: pages without charts);
+    `baseline_series`: the --baseline's, drawn over them where it has the same page."""
     if data.get("version") != SUPPORTED_VERSION:
         raise FleetError(
             f"report data version {data.get('version')!r}: this HTML renderer reads version "
@@ -63,8 +66,11 @@ def model_from_report_data(
         )
     times = list(data["series"]["times"])
     pages = {(p["kind"], tuple(p["path"])): p for p in (series or {}).get("pages", [])}
+    theirs = baseline_pages(baseline_series)
     nodes = {
-        key: node_series(pages[page]) for key, page in page_keys(data["stats"]) if page in pages
+        key: node_series(pages[page], theirs.get(page))
+        for key, page in page_keys(data["stats"])
+        if page in pages
     }
     root = pages.get(("global", ()))
     return ReportModel(
@@ -73,7 +79,7 @@ def model_from_report_data(
         percentile_labels=[percentile_label(p) for p in data["settings"]["percentiles"]],
         errors=[ErrorRow(e["message"], e["count"], e["percentage"]) for e in data["errors"]],
         thresholds=list(thresholds),
-        global_series=node_series(root) if root else None,
+        global_series=node_series(root, theirs.get(("global", ()))) if root else None,
         node_series=nodes,
         node_errors={
             key: [ErrorRow(m, c, pct) for m, c, pct in pages[page]["errors"]]
@@ -126,7 +132,7 @@ def _points(points: list[list[int]]) -> Points:
     return Points([int(t) * 1000 for t, _ in points], [int(n) for _, n in points])
 
 
-def node_series(page: Mapping[str, Any]) -> NodeSeries:
+def node_series(page: Mapping[str, Any], base: Mapping[str, Any] | None = None) -> NodeSeries:
     if page["kind"] == "group":
         return NodeSeries(
             time=[int(t) * 1000 for t, _ in page["duration_percentiles"]],
@@ -134,6 +140,7 @@ def node_series(page: Mapping[str, Any]) -> NodeSeries:
             distribution=_distribution(page["duration_distribution"]),
             cumulated_percentiles=_bands(page["cumulated_percentiles"]),
             cumulated_distribution=_distribution(page["cumulated_distribution"]),
+            baseline=overlay(page, base),
         )
     scatter = page.get("rps_scatter")
     users = page.get("users") or {}
@@ -150,6 +157,7 @@ def node_series(page: Mapping[str, Any]) -> NodeSeries:
             label: [None if v is None else int(v) for _, v in points]
             for label, points in (page.get("extra_percentiles") or {}).items()
         },
+        baseline=overlay(page, base),
     )
 
 

@@ -1,7 +1,8 @@
 """Chart specifications: what each chart plots, as plain data for static/report.js.
 
-A spec is `{id, title, kind, xType, yTitle, series: [{name, y, x?}]}`; a series without `x` uses
-the page's shared `time` axis. report.js maps specs to ECharts options and nothing else, so every
+A spec is `{id, title, kind, xType, yTitle, series: [{name, y, x?, line?, baseline?}]}`; a series
+without `x` uses the page's shared `time` axis; `baseline` marks the --baseline's lines (dotted).
+report.js maps specs to ECharts options and nothing else, so every
 decision about content lives here, in Python, where it is tested.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from gatling_reporter.html.model import Distribution, NodeSeries, PodSeries
+from gatling_reporter.html.overlay import Overlay
 
 Chart = dict[str, Any]
 # Percentile bands, light to dark as the percentile rises, so the tail reads as "worse".
@@ -32,6 +34,7 @@ def node_charts(series: NodeSeries, *, with_users: bool) -> list[Chart]:
             f"{what.capitalize()} percentiles over time (OK)",
             series.percentiles,
             series.extra_percentiles,
+            series.baseline,
         )
     )
     if series.cumulated_distribution is not None and series.cumulated_percentiles is not None:
@@ -54,7 +57,13 @@ def node_charts(series: NodeSeries, *, with_users: bool) -> list[Chart]:
         ("responses", "Responses per second (by end)", series.responses),
     ):
         if pair is not None:
-            charts.append(_throughput(chart_id, title, *pair))
+            chart = _throughput(chart_id, title, *pair)
+            if chart_id == "requests" and series.baseline and series.baseline.requests:
+                ov = series.baseline
+                chart["series"].append(
+                    {"name": "Baseline all", "x": ov.time, "y": ov.requests, "baseline": True}
+                )
+            charts.append(chart)
     if series.scatter is not None and not with_users:
         charts.append(_scatter(*series.scatter))
     return [c for c in charts if has_data(c)]  # fmt: skip
@@ -83,13 +92,20 @@ def _bands(
     title: str,
     values: dict[str, list[int | None]],
     extra: dict[str, list[int | None]] | None = None,
+    baseline: Overlay | None = None,
 ) -> Chart:
     """Gatling's bands: each percentile filled down to the one below it; the report's own
-    --percentiles that are not among them as dashed lines over the bands."""
+    --percentiles that are not among them as dashed lines over the bands; the baseline's p50
+    and p95 as dotted lines."""
     lines: list[dict[str, Any]] = [
         {"name": label, "y": y, "color": BAND_COLORS.get(label)} for label, y in values.items()
     ]
     lines += [{"name": label, "y": y, "line": True} for label, y in (extra or {}).items()]
+    if baseline is not None:
+        lines += [
+            {"name": f"Baseline {name}", "x": baseline.time, "y": y, "line": True, "baseline": True}
+            for name, y in (("p50", baseline.p50), ("p95", baseline.p95))
+        ]
     return _time_chart(chart_id, title, "ms", lines, kind="bands")
 
 

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from gatling_reporter.html.overlay import Overlay
 from gatling_reporter.thresholds import AssertionResult
 
 
@@ -69,6 +70,7 @@ class NodeSeries:
     users: dict[str, Points] = field(default_factory=dict)  # scenario -> active users
     users_all: Points | None = None
     extra_percentiles: dict[str, list[int | None]] = field(default_factory=dict)  # --percentiles
+    baseline: Overlay | None = None  # the --baseline's page, on this run's clock
 
 
 @dataclass(frozen=True)

@@ -90,10 +90,12 @@ def finish_report(
     junit: Path | None = None,
     series: dict[str, Any] | None = None,
     stats_json: dict[str, Any] | None = None,
+    baseline_series: dict[str, Any] | None = None,
 ) -> list[AssertionResult]:
     """Evaluate the simulation's assertions and `assertions`, add them to summary.json, write
     js/assertions.json and .xml (Gatling's), the JUnit file and the pages. `stats_json`: the
-    build's js/stats.json, not computed again (a second pass costs 1.7 s at 1,000 names)."""
+    build's js/stats.json, not computed again (a second pass costs 1.7 s at 1,000 names);
+    `baseline_series`: the --baseline's chart data, drawn over the charts."""
     simulation = evaluate_simulation(stats)
     write_simulation_assertions(output, simulation, stats)
     results = [r.as_threshold() for r in simulation]
@@ -108,7 +110,8 @@ def finish_report(
     data = report_data(stats, settings, stats_json)
     data["warnings"] = list(summary.get("warnings", []))  # the page shows summary.json's
     data["comparison"] = summary.get("comparison")
-    pages = render_report(output, model_from_report_data(data, results, stats, series))
+    model = model_from_report_data(data, results, stats, series, baseline_series)
+    pages = render_report(output, model)
     log.info("html: %d files written to %s", len(pages), output)
     return results
 

@@ -92,6 +92,13 @@
     out.showSymbol = lone.indexOf(true) >= 0;
     out.symbolSize = function (value, params) { return lone[params.dataIndex] ? 5 : 0; };
     out.lineStyle = { width: 1.6 };
+    if (series.baseline) {
+      // The --baseline's line: dotted, in one colour that none of the run's own lines uses.
+      out.color = series.name.indexOf("p50") >= 0 ? "#c98a2b" : "#a0522d";
+      out.lineStyle = { width: 1.8, type: "dotted" };
+      out.data = pairs(series, x);
+      return out;
+    }
     if (chart.kind === "bands" && series.line) {
       out.lineStyle = { width: 1.6, type: "dashed" };
       out.data = pairs(series, x);
