@@ -14,7 +14,8 @@ from gatling_common.results.generate import RunSpec, write_text_log
 from tests.baseline.helpers import build_report, cli, copy_log
 from tests.support.shared import gatling_fixture, gatling_report, gatling_report_names
 
-NON_PERCENTILE = ("count", "ok", "ko", "ko_percent", "mean", "min", "max", "rps")
+RANGES = ("range_below", "range_between", "range_above", "range_failed")
+NON_PERCENTILE = ("count", "ok", "ko", "ko_percent", "mean", "min", "max", "rps", *RANGES)
 
 
 def comparison_of(out: Path) -> dict:
@@ -62,6 +63,8 @@ def test_against_gatlings_own_report_only_percentiles_move(name: str, tmp_path: 
     assert len(section["deltas"]) == len(load_baseline(str(folder)).stats.nodes)
     estimates = name.startswith(("v3.13", "v3.14"))
     for node in section["deltas"]:
+        names = {m["metric"] for m in node["metrics"]}
+        assert set(RANGES) <= names or from_table, (node["path"], names)  # 3.14: no ranges
         for m in node["metrics"]:
             if m["metric"] == "rps" and from_table:
                 assert abs(m["change"]) <= 0.005, (node["path"], m)  # the table's 2 decimals

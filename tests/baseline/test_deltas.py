@@ -108,3 +108,25 @@ def test_verdict_tolerances(metric, baseline, current, expected):
 def test_every_percentile_is_a_time():
     assert rule_for("p99.9") is TIME_RULE and RULES["mean"] is TIME_RULE
     assert percentile_name(99.9) == "p99.9" and percentile_name(95.0) == "p95"
+
+
+def _with_ranges(node_tree: dict, counts: tuple[int, ...], bounds: tuple[int, int]) -> dict:
+    low, high = bounds
+    names = (f"t < {low} ms", f"{low} ms <= t < {high} ms", f"t >= {high} ms", "failed")
+    for i, (name, count) in enumerate(zip(names, counts, strict=True), start=1):
+        node_tree["stats"][f"group{i}"] = {"name": name, "count": count, "percentage": 0}
+    return node_tree
+
+
+def test_range_counts_are_compared_when_both_have_the_same_bounds():
+    before = report_stats(_with_ranges(tree(), (90, 5, 3, 2), (800, 1200)), (50, 75, 95, 99))
+    after = report_stats(_with_ranges(tree(), (80, 12, 6, 2), (800, 1200)), (50, 75, 95, 99))
+    run = compare(before, after).deltas[0]
+    got = {m.metric: (m.baseline, m.current, m.verdict) for m in run.metrics}
+    assert got["range_below"] == (90, 80, "changed")
+    assert got["range_between"] == (5, 12, "changed")
+    assert got["range_above"] == (3, 6, "changed")
+    assert got["range_failed"] == (2, 2, "same")
+    other = report_stats(_with_ranges(tree(), (80, 12, 6, 2), (500, 1000)), (50, 75, 95, 99))
+    names = {m.metric for m in compare(before, other).deltas[0].metrics}
+    assert not {n for n in names if n.startswith("range_")}  # other bounds: not comparable

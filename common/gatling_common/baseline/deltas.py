@@ -4,7 +4,9 @@ Nodes (the run, each request, each group) are matched by kind and path of names 
 stats.json's `contents` tree); nodes on one side only are `added` (current only) or `removed`
 (baseline only). Metrics compared, each on the `total` split (OK and KO): count, ok, ko,
 ko_percent, min, max, mean, the percentiles both reports have (by rank: `p95` is compared only
-when both computed a 95th percentile), and rps (stats.json's meanNumberOfRequestsPerSecond).
+when both computed a 95th percentile), rps (stats.json's meanNumberOfRequestsPerSecond), and the
+response-time range counts (range_below, range_between, range_above, range_failed) when both
+reports have them with the same bounds (Gatling 3.14's table has no ranges).
 Verdicts and their tolerances: verdict.py.
 """
 
@@ -16,6 +18,7 @@ from gatling_common.baseline.stats import NodeKind, NodeStats, ReportStats
 from gatling_common.baseline.verdict import Verdict, relative_change, rule_for, verdict
 
 PLAIN = ("count", "ok", "ko", "ko_percent", "mean", "min", "max")
+RANGES = ("range_below", "range_between", "range_above", "range_failed")
 VERDICT_ORDER: dict[Verdict, int] = {"same": 0, "better": 1, "changed": 2, "worse": 3}
 
 
@@ -97,8 +100,11 @@ def delta(metric: str, baseline: float, current: float) -> MetricDelta:
 
 def node_delta(baseline: NodeStats, current: NodeStats, ranks: tuple[float, ...]) -> NodeDelta:
     pairs = zip(metric_values(baseline, ranks), metric_values(current, ranks), strict=True)
-    metrics = tuple(delta(name, b, c) for (name, b), (_, c) in pairs)
-    return NodeDelta(current.kind, current.path, metrics)
+    metrics = [delta(name, b, c) for (name, b), (_, c) in pairs]
+    if baseline.ranges and current.ranges and baseline.bounds == current.bounds:
+        zipped = zip(RANGES, baseline.ranges, current.ranges, strict=True)
+        metrics += [delta(name, float(b), float(c)) for name, b, c in zipped]
+    return NodeDelta(current.kind, current.path, tuple(metrics))
 
 
 def compare(baseline: ReportStats, current: ReportStats) -> Comparison:

@@ -8,6 +8,7 @@ names (enclosing groups, outermost first, then its own name; `()` for the run). 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -34,6 +35,10 @@ class NodeStats:
     stddev: float
     rps: float
     percentiles: Mapping[float, float]  # rank (0-100) -> value, as the report shows it
+    # stats.json's group1..group4: counts below, between and above the bounds, and failed;
+    # `bounds` are the ms the range names give ((800, 1200)); empty when the report has none.
+    ranges: tuple[int, ...] = ()
+    bounds: tuple[int, ...] = ()
 
     @property
     def key(self) -> NodeKey:
@@ -116,7 +121,26 @@ def _node(
         stddev=_number(stats, "standardDeviation", where),
         rps=_number(stats, "meanNumberOfRequestsPerSecond", where),
         percentiles={r: _number(stats, k, where) for r, k in zip(ranks, keys, strict=True)},
+        **_ranges(stats),
     )
+
+
+RANGE_KEYS = ("group1", "group2", "group3", "group4")
+
+
+def _ranges(stats: Mapping[str, Any]) -> dict[str, tuple[int, ...]]:
+    """The range counts and the bounds their names give; nothing when any is not Gatling's."""
+    blocks = [stats.get(k) for k in RANGE_KEYS]
+    if not all(isinstance(b, Mapping) for b in blocks):
+        return {}
+    counts = [b.get("count") for b in blocks if isinstance(b, Mapping)]
+    names = [b.get("name") for b in blocks if isinstance(b, Mapping)]
+    if not all(isinstance(c, int) and not isinstance(c, bool) for c in counts) or not all(
+        isinstance(n, str) for n in names
+    ):
+        return {}
+    bounds = tuple(sorted({int(x) for n in names[:3] for x in re.findall(r"\d+", str(n))}))
+    return {"ranges": tuple(int(str(c)) for c in counts), "bounds": bounds}
 
 
 def percentile_count(tree: Mapping[str, Any]) -> int:

@@ -7,7 +7,7 @@ Tolerances (a change within either bound is "same"):
 | min, max, mean, percentiles (ms) | lower | abs change <= 1 ms, or relative change < 2 % |
 | ko_percent (percentage points) | lower | abs change <= 0.1 point, or relative change < 2 % |
 | rps (requests per second) | higher | abs change <= 0.01 /s, or relative change < 2 % |
-| count, ok, ko | none | no change at all; any change is "changed" |
+| count, ok, ko, range_* (range counts) | none | no change at all; any change is "changed" |
 
 1 ms absorbs stats.json's whole milliseconds and Gatling's own percentile estimates (off by 1 or
 2 ms on big runs, where 2 % covers them); 2 % is below the run-to-run noise of a load test, so
@@ -54,7 +54,9 @@ RULES: dict[str, MetricRule] = {
     "max": TIME_RULE,
     "mean": TIME_RULE,
     "rps": MetricRule("higher", RPS),
-}
+    **{name: MetricRule("none", COUNT) for name in ("range_below", "range_between",
+                                                     "range_above", "range_failed")},
+}  # fmt: skip
 
 
 def rule_for(metric: str) -> MetricRule:
