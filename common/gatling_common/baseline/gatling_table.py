@@ -9,6 +9,7 @@ percentiles whole ms, requests/s rounded to 2 decimals. An empty count is "-" (3
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -16,6 +17,7 @@ from gatling_common.baseline.stats import NodeKind, NodeStats, ReportStats, Stat
 
 _TABLES = ("container_statistics_head", "container_statistics_body")
 _PCT_COLUMNS = (8, 9, 10, 11)  # col-8..col-11: percentiles1..4
+_FILE_ID = re.compile(r"[\w.-]+")  # a row id names its page: a file name, never a path
 
 
 @dataclass
@@ -118,9 +120,12 @@ def _node(row: _Row, kind: NodeKind, path: tuple[str, ...], ranks: tuple[float, 
     )
 
 
-def stats_from_index(page: str, ranks: tuple[float, ...]) -> ReportStats | None:
-    """The nodes of Gatling's statistics table in `page` (None when it has none); `ranks` are
-    its four percentile columns' ranks. StatsFormatError when a row is not Gatling's."""
+def read_table(
+    page: str, ranks: tuple[float, ...]
+) -> tuple[ReportStats, dict[tuple[str, tuple[str, ...]], str]] | None:
+    """The nodes of Gatling's statistics table in `page` (None when it has none), and each
+    node's page file; `ranks` are its four percentile columns' ranks. StatsFormatError when a
+    row is not Gatling's."""
     parser = _TableParser()
     parser.feed(page)
     rows = parser.rows
@@ -130,14 +135,18 @@ def stats_from_index(page: str, ranks: tuple[float, ...]) -> ReportStats | None:
         raise StatsFormatError(f"the table: expected 4 percentile columns, found {len(ranks)}")
     paths: dict[str, tuple[str, ...]] = {"ROOT": ()}
     nodes = [_node(rows[0], "global", (), ranks)]
+    files: dict[tuple[str, tuple[str, ...]], str] = {}
     for row in rows[1:]:
         parent = paths.get(row.parent or "ROOT")
         if parent is None:
             raise StatsFormatError(f"{row.name}: its parent {row.parent!r} comes after it")
         path = (*parent, row.name)  # the parser has unescaped it
         paths[row.id] = path
-        nodes.append(_node(row, "group" if row.group else "request", path, ranks))
-    return ReportStats(tuple(nodes), ranks)
+        kind: NodeKind = "group" if row.group else "request"
+        nodes.append(_node(row, kind, path, ranks))
+        if _FILE_ID.fullmatch(row.id):
+            files[(kind, path)] = row.id + ".html"
+    return ReportStats(tuple(nodes), ranks), files
 
 
-__all__ = ["stats_from_index"]
+__all__ = ["read_table"]

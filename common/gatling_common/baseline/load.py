@@ -10,8 +10,8 @@ REF is one of
   its percentiles1..4 are read from its index.html's table headers ("95th pct"), Gatling's
   defaults (50, 75, 95, 99) otherwise. Gatling 3.14 writes no js/*.json: its statistics are read
   from index.html's table (gatling_table.py; requests/s there are rounded to 2 decimals).
-  Chart data is read from `js/series.json` when the folder has one; extracting it from Gatling's
-  pages is not done here (`series` is then None).
+  Chart data is read from `js/series.json` when the folder has one, else what the overlay draws
+  is read off Gatling's pages (gatling_pages.py; `series` is None when no page has it).
 
 A published location (`_builds/<build>/` plus root copies, see gatling_reporter.publish) is read
 from the build its index.html points at (`<base href="_builds/<build>/">`), so the statistics
@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from gatling_common.baseline.gatling_table import stats_from_index
+from gatling_common.baseline.gatling_pages import series_from_pages, stats_json_files
+from gatling_common.baseline.gatling_table import read_table
 from gatling_common.baseline.stats import (
     DEFAULT_PERCENTILES,
     ReportStats,
@@ -151,7 +152,9 @@ def _load_files(
     if raw_stats is None and index is not None:
         from_table = _table_stats(ref, index, describe(INDEX))
         if from_table is not None:
-            return Baseline(ref=ref, kind="gatling", stats=from_table, series=None, run=_run(None))
+            table, files = from_table
+            drawn = series_from_pages(read, files)
+            return Baseline(ref=ref, kind="gatling", stats=table, series=drawn, run=_run(None))
     if raw_stats is None:
         raise BaselineError(
             ref,
@@ -190,6 +193,8 @@ def _load_files(
         raise BaselineError(
             ref, describe(SERIES), f"our chart data (schema {SERIES_SCHEMA})", "missing"
         )
+    else:
+        series = series_from_pages(read, stats_json_files(tree))
     return Baseline(
         ref=ref,
         kind="ours" if ours else "gatling",
@@ -199,11 +204,13 @@ def _load_files(
     )
 
 
-def _table_stats(ref: str, index: bytes, where: str) -> ReportStats | None:
+def _table_stats(
+    ref: str, index: bytes, where: str
+) -> tuple[ReportStats, dict[tuple[str, tuple[str, ...]], str]] | None:
     page = index.decode("utf-8", "replace")
     ranks = tuple(float(m) for m in _PCT_HEADER.findall(page)) or DEFAULT_PERCENTILES
     try:
-        return stats_from_index(page, ranks)
+        return read_table(page, ranks)
     except StatsFormatError as exc:
         raise BaselineError(ref, where, "Gatling's statistics table", str(exc)) from None
 
