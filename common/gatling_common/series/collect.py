@@ -158,6 +158,25 @@ class SeriesRecords:
             columns.add(**loaded)
         return found
 
+    def input_spans(self) -> list[tuple[int, int]]:
+        """(first request start, last request end) of each input that has requests."""
+        inp, start, end = (self.requests.get(c) for c in ("input", "start", "end"))
+        spans = []
+        for i in np.unique(inp).tolist():
+            mine = inp == i
+            spans.append((int(start[mine].min()), int(end[mine].max())))
+        return spans
+
+    def times(self) -> list[I64]:
+        """Every record time (request, group and user), for the bounds of a far-apart part."""
+        return [
+            self.requests.get("start"),
+            self.requests.get("end"),
+            self.group_runs.get("start"),
+            self.group_runs.get("end"),
+            self.users.get("time"),
+        ]
+
     def bounds(self) -> tuple[int, int] | None:
         """T1: S = earliest request, user or group start; E = latest request end, user event
         or group end (the RUN record's time is not used)."""

@@ -14,7 +14,7 @@ from gatling_common.results.records import (
     I64,
     split_request_key,
 )
-from gatling_common.series.axis import Axis
+from gatling_common.series.axis import Axis, SegmentedAxis, segments
 from gatling_common.series.collect import SeriesRecords
 from gatling_common.series.distribution import distribution
 from gatling_common.series.percentiles import OVER_TIME, Grouped
@@ -46,7 +46,7 @@ def series_document(
     bounds = records.bounds()
     pages: list[dict[str, Any]] = []
     if bounds is not None:
-        pages = _Pages(records, Axis.of_run(*bounds), rules, settings).all()
+        pages = _Pages(records, run_axis(records, bounds), rules, settings).all()
         if not records.partial:  # an extra key of ours; pods without records would show 0
             pages[0]["pods"] = pod_numbers(records, settings.inputs)
     for page in pages:
@@ -62,9 +62,24 @@ def series_document(
     }
 
 
+FAR_APART_MS = 3_600_000  # as gatling_common.results.gaps: inputs further apart are warned of
+
+
+def run_axis(records: SeriesRecords, bounds: tuple[int, int]) -> Axis | SegmentedAxis:
+    """Gatling's one axis; for inputs more than an hour apart, one part per group of inputs
+    (our own case: Gatling merges no logs)."""
+    spans = records.input_spans()
+    split = segments(spans, records.times(), FAR_APART_MS) if len(spans) > 1 else None
+    return split or Axis.of_run(*bounds)
+
+
 class _Pages:
     def __init__(
-        self, records: SeriesRecords, axis: Axis, rules: VersionRules, settings: SeriesSettings
+        self,
+        records: SeriesRecords,
+        axis: Axis | SegmentedAxis,
+        rules: VersionRules,
+        settings: SeriesSettings,
     ) -> None:
         self.records, self.axis, self.rules, self.settings = records, axis, rules, settings
         self.labels = axis.labels()
@@ -257,8 +272,25 @@ class _Pages:
             ("user_starts", user_starts),
         ):
             out[key] = {
-                name: measure(self.axis, is_start[scenario == s], time[scenario == s])
+                name: _measured(measure, self.axis, is_start[scenario == s], time[scenario == s])
                 for s, name in enumerate(self.records.scenarios.values)
             }
-            out[key + "_all"] = measure(self.axis, is_start, time)
+            out[key + "_all"] = _measured(measure, self.axis, is_start, time)
         return out
+
+
+def _measured(
+    measure: Callable[[Axis, BOOL, I64], list[list[int]]],
+    axis: Axis | SegmentedAxis,
+    is_start: BOOL,
+    time: I64,
+) -> list[list[int]]:
+    """A users measure, part by part on a far-apart axis (each part's users on its own)."""
+    if isinstance(axis, Axis):
+        return measure(axis, is_start, time)
+    part = axis.part_of(time)
+    return [
+        point
+        for i, p in enumerate(axis.parts)
+        for point in measure(p, is_start[part == i], time[part == i])
+    ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.metadata
 import importlib.resources
+import itertools
 import json
 import re
 import shutil
@@ -448,4 +449,16 @@ def _dash(value: int | None) -> str:
 
 
 def _page_data(kind: str, charts: list[dict[str, Any]], series: Any) -> dict[str, Any]:
-    return {"kind": kind, "time": series.time if series else [], "charts": charts}
+    time = series.time if series else []
+    return {"kind": kind, "time": time, "breaks": axis_breaks(time), "charts": charts}
+
+
+FAR_APART_MS = 3_600_000  # as the series: inputs further apart get an axis of their own each
+
+
+def axis_breaks(time: list[int]) -> list[list[int]]:
+    """[start, end] (epoch ms) of each empty span of more than an hour between two buckets: the
+    charts cut it out of the time axis, so runs days apart don't stretch it."""
+    return [
+        [a + 1000, b - 1000] for a, b in itertools.pairwise(time) if b - a > FAR_APART_MS
+    ]

@@ -142,6 +142,11 @@
     } else {
       axis.type = chart.xType === "date" ? "time" : "value";
       if (axis.type === "value") { axis.scale = true; }
+      // Inputs hours apart: the empty span between them is cut out of the axis, not drawn.
+      if (axis.type === "time" && data.breaks && data.breaks.length) {
+        axis.breaks = data.breaks.map(function (b) { return { start: b[0], end: b[1], gap: "3%" }; });
+        axis.breakArea = { itemStyle: { color: "#eef1f6" }, zigzagAmplitude: 3 };
+      }
     }
     if (NARROW) { axis.splitNumber = 3; }
     return axis;
