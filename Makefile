@@ -26,7 +26,7 @@ BASE_IMAGE ?= localhost/debian:bookworm-slim
 CONTAINER_BUILD_FLAGS ?= --network host
 PIP_CA ?= $(firstword $(PIP_CERT) /etc/ssl/certs/ca-certificates.crt)
 
-.PHONY: help setup setup-python setup-kubectl setup-node setup-report-assets setup-browser lint test unit demo bench setup-containers base-image images image-sizes image-prune push deploy undeploy clean
+.PHONY: help setup setup-python setup-kubectl setup-node setup-report-assets setup-browser lint test unit e2e demo bench setup-containers base-image images image-sizes image-prune push deploy undeploy clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
@@ -90,8 +90,8 @@ lint: setup-python ## ruff, mypy, import-linter, hadolint
 	$(BIN)/lint-imports
 	$(BIN)/hadolint --failure-threshold error $(DOCKERFILES)
 
-unit: setup ## The whole pytest suite (no lint)
-	$(BIN)/pytest $(PYTEST_ARGS)
+unit: setup ## The whole pytest suite but tests/e2e (no lint)
+	$(BIN)/pytest --ignore=tests/e2e $(PYTEST_ARGS)
 
 # The container tests (tests/containers) are part of `unit` and skip while the images are not
 # built; `make test` builds them first (a no-op when up to date), drops older tags and dangling
@@ -101,7 +101,21 @@ test: export GATLING_FLEET_REQUIRE_IMAGES := 1
 test: export GATLING_IMAGES_REGISTRY := $(REGISTRY)
 test: export GATLING_IMAGES_TAG := $(TAG)
 test: export CONTAINER_TOOL := $(CONTAINER_TOOL)
-test: setup lint images image-prune unit ## Install everything, lint, build the images, run the whole suite
+test: setup lint images image-prune unit e2e ## Install everything, lint, build the images, run the whole suite
+
+# A Gatling resource run end to end in containers (tests/e2e): the API emulator, its podman node
+# agent, the four images and a runner stand-in; prints the report's URL (the run is kept in
+# E2E_OUT). `make test` runs it after `unit`.
+E2E_OUT ?= test-artifacts/e2e
+e2e: export GATLING_FLEET_REQUIRE_IMAGES := 1
+e2e: export GATLING_IMAGES_REGISTRY := $(REGISTRY)
+e2e: export GATLING_IMAGES_TAG := $(TAG)
+e2e: export CONTAINER_TOOL := $(CONTAINER_TOOL)
+e2e: export BASE_IMAGE := $(BASE_IMAGE)
+e2e: export CONTAINER_BUILD_FLAGS := $(CONTAINER_BUILD_FLAGS)
+e2e: export GATLING_E2E_OUT := $(abspath $(E2E_OUT))
+e2e: setup-python images ## A Gatling run end to end in containers (podman); prints the report URL
+	$(BIN)/pytest tests/e2e $(E2E_ARGS)
 
 demo: setup-python setup-report-assets ## Run the main job on a local-folder bucket
 	$(BIN)/python -m tools.demo
