@@ -120,7 +120,7 @@ def test_report_end_to_end(target: Target, tmp_path: Path, shard: bool):
     assert store.head(at + "style/report.css").content_type == "text/css"
     assert {"summary.json", "js/global_stats.json", at + "pods.html", at + "index.html"} <= names
     assert at + "js/echarts.LICENSE.txt" in names
-    assert not [n for n in names if n.endswith((".log", ".log.gz", ".stats"))]
+    assert not [n for n in names if n.endswith((".log", ".log.gz", ".log.zst", ".stats"))]
     store.download_file("summary.json", tmp_path / "summary.json")
     summary = json.loads((tmp_path / "summary.json").read_text())
     inputs = summary["inputs"]
@@ -170,8 +170,8 @@ def test_empty_prefix_is_one_line_error(local_bucket: Target):
     assert done.stdout == ""
     last = done.stderr.strip().splitlines()[-1]
     assert last == (
-        f"error: {local_bucket.url}: no Gatling logs or shards (*.log, *.log.gz, *.stats) "
-        "there (0 other objects)"
+        f"error: {local_bucket.url}: no Gatling logs or shards "
+        "(*.log, *.log.gz, *.log.zst, *.stats) there (0 other objects)"
     )
 
 

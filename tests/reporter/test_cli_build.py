@@ -82,7 +82,7 @@ def test_gatling_2_and_not_a_log_are_one_line_errors(tmp_path: Path) -> None:
     assert run("build", str(empty_dir), "-o", str(tmp_path / "o")) == (
         2,
         "",
-        f"error: {empty_dir}: no *.log, *.log.gz or *.stats file below this folder\n",
+        f"error: {empty_dir}: no *.log, *.log.gz, *.log.zst or *.stats file below this folder\n",
     )
     note = tmp_path / "notes.log"
     note.write_text("hello\n")

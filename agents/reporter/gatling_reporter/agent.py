@@ -4,9 +4,9 @@
 the same build as `gatling-reporter build` -> `publish.publish` (one build under `_builds/`, then
 the location's index.html switched to it). What the transferers wrote under a run's location
 (contracts.md):
-`<pod>.log` or `<pod>.log.gz` with object metadata `status` = COMPLETED or FAILED, and
-`<pod>.stats`, that pod's statistics shard, when they were asked for one. Shards are used when
-every log has one (a 500-pod run then merges 500 small files), the raw logs otherwise.
+`<pod>.log`, `<pod>.log.gz` or `<pod>.log.zst` with object metadata `status` = COMPLETED or
+FAILED, and `<pod>.stats`, that pod's statistics shard, when they were asked for one. Shards are
+used when every log has one (a 500-pod run then merges 500 small files), the raw logs otherwise.
 
 Which objects are the run's: each pod's transferer writes `<pod>.manifest.json` last, listing the
 objects it uploaded (gatling_common.storage.manifest). When the location has manifests, only
@@ -39,7 +39,8 @@ from gatling_common.storage.manifest import (
 
 log = logging.getLogger(__name__)
 
-LOG_SUFFIXES = (".log.gz", ".log")
+# Longest first: `pod-1.log.zst` is pod `pod-1`. publish.is_input keeps all of them.
+LOG_SUFFIXES = (".log.zst", ".log.gz", ".log")
 SHARD_SUFFIX = ".stats"
 STATUS_KEY = "status"  # the transferer's metadata key (contracts.md: COMPLETED or FAILED)
 COMPLETE_KEY = "complete"  # "false": uploaded from a snapshot of a log still written or cut
@@ -215,7 +216,7 @@ def _nothing_to_merge(storage: Storage, objects: list[ObjectInfo]) -> str:
             "manifest of the newest run (see the warnings above)"
         )
     return (
-        f"{storage.describe()}: no Gatling logs or shards (*.log, *.log.gz, *.stats) "
+        f"{storage.describe()}: no Gatling logs or shards (*.log, *.log.gz, *.log.zst, *.stats) "
         f"there ({len(objects)} other objects)"
     )
 

@@ -1,11 +1,12 @@
 """`gatling-reporter build`: inputs -> merged statistics -> js/stats.json, js/global_stats.json,
 summary.json (the HTML pages are added on top of `BuildResult`).
 
-Inputs are log files (`.log`, `.log.gz`, any other name is read as a log), shards (`.stats`) and
-folders searched recursively for `*.log`, `*.log.gz` and `*.stats`. A pod is a file name without
-those suffixes in its folder (`pod-1.log.gz` and `pod-1.stats` are the same pod). Rule: when EVERY
-pod has a shard, the shards are merged and the logs are not read; otherwise every pod's raw log is
-read (its shard ignored), and a pod that has only a shard contributes that shard.
+Inputs are log files (`.log`, `.log.gz`, `.log.zst`, any other name is read as a log), shards
+(`.stats`) and folders searched recursively for `*.log`, `*.log.gz`, `*.log.zst` and `*.stats`.
+A pod is a file name without those suffixes in its folder (`pod-1.log.gz` and `pod-1.stats` are
+the same pod). Rule: when EVERY pod has a shard, the shards are merged and the logs are not read;
+otherwise every pod's raw log is read (its shard ignored), and a pod that has only a shard
+contributes that shard.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from gatling_common.series.document import SeriesSettings, series_document
 
 log = logging.getLogger(__name__)
 
-LOG_SUFFIXES = (".log.gz", ".log")
+LOG_SUFFIXES = (".log.zst", ".log.gz", ".log")
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,9 @@ def discover(inputs: tuple[Path, ...]) -> list[Path]:
                 if p.is_file() and p.name.endswith((*LOG_SUFFIXES, SHARD_SUFFIX))
             ]
             if not below:
-                raise InputError(f"{item}: no *.log, *.log.gz or *.stats file below this folder")
+                raise InputError(
+                    f"{item}: no *.log, *.log.gz, *.log.zst or *.stats file below this folder"
+                )
             found.extend(below)
         elif item.is_file():
             found.append(item)

@@ -8,8 +8,8 @@ from typing import Literal
 
 from gatling_common.storage import StorageSettings
 
-Compression = Literal["none", "gzip"]
-COMPRESSIONS: tuple[Compression, ...] = ("none", "gzip")
+Compression = Literal["none", "gzip", "zstd"]
+COMPRESSIONS: tuple[Compression, ...] = ("none", "gzip", "zstd")
 DEFAULT_RESULTS_DIR = Path("/opt/gatling/results")
 
 

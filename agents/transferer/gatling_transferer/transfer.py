@@ -20,15 +20,16 @@ from gatling_common.storage import (
 from gatling_common.storage.manifest import ManifestEntry
 
 from gatling_transferer.complete import wait_until_complete
-from gatling_transferer.compress import gzip_file
+from gatling_transferer.compress import gzip_file, zstd_spool
 from gatling_transferer.discover import FoundLog, check_name, check_readable, find_logs
 from gatling_transferer.errors import DestinationError, UnreadableLogError
 from gatling_transferer.manifest import begin, finish
 from gatling_transferer.marker import Status, wait_for_marker
 from gatling_transferer.metadata import log_metadata
+from gatling_transferer.progress import ProgressLog
 from gatling_transferer.settings import TransfererSettings
 from gatling_transferer.shard import upload_shard
-from gatling_transferer.upload import upload_verified
+from gatling_transferer.upload import upload_compressing, upload_verified
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ BINARY_LOG_TYPE = "application/octet-stream"  # Gatling 3.13+
 # A .log.gz is stored as a gzip file, not as a text object with Content-Encoding: gzip: GCS
 # would otherwise decompress it on download (decompressive transcoding) and break the checksum.
 GZIP_TYPE = "application/gzip"
+ZSTD_TYPE = "application/zstd"  # RFC 8878; likewise a file, never a Content-Encoding
 
 
 @dataclass(frozen=True)
@@ -130,21 +132,6 @@ def upload_log(
         # fixed content.
         source = found.path if whole.complete else _snapshot(found.path, tmp / "snapshot.log")
         raw_bytes = source.stat().st_size
-        if settings.compress == "gzip":
-            name = f"{found.object_name}.gz"
-            started = time.monotonic()
-            compressed = gzip_file(source, tmp / name, inner_name=found.object_name)
-            raw_bytes, send, content_type = compressed.raw_bytes, compressed.path, GZIP_TYPE
-            log.info(
-                "compressed %s: %.1f MB -> %.1f MB (%.1fx fewer bytes) in %.1fs",
-                found.relative,
-                raw_bytes / _MB,
-                compressed.compressed_bytes / _MB,
-                raw_bytes / max(compressed.compressed_bytes, 1),
-                time.monotonic() - started,
-            )
-        else:
-            name, send, content_type = found.object_name, source, _log_type(source)
         metadata = log_metadata(
             status=status,
             source_path=found.relative,
@@ -152,7 +139,27 @@ def upload_log(
             pod=settings.name,
             complete=whole.complete,
         )
-        sent = upload_verified(storage, send, name, content_type, metadata, settings)
+        started = time.monotonic()
+        if settings.compress == "zstd":
+            name = f"{found.object_name}.zst"
+            progress = ProgressLog(
+                f"compressing and uploading {storage.describe(name)}",
+                raw_bytes,
+                log=log,
+                interval=settings.progress_interval,
+            )
+            # Compressed while it goes up: the thread writes tmp/<name>, the upload follows it.
+            with zstd_spool(source, tmp / name, on_read=progress) as job:
+                sent = upload_compressing(storage, job, name, ZSTD_TYPE, metadata, progress)
+            _compressed(found, raw_bytes, sent.size, started)
+        elif settings.compress == "gzip":
+            name = f"{found.object_name}.gz"
+            compressed = gzip_file(source, tmp / name, inner_name=found.object_name)
+            _compressed(found, raw_bytes, compressed.compressed_bytes, started)
+            sent = upload_verified(storage, compressed.path, name, GZIP_TYPE, metadata, settings)
+        else:
+            name = found.object_name
+            sent = upload_verified(storage, source, name, _log_type(source), metadata, settings)
         objects = [sent]
         # From the same fixed content as the log: a snapshot's shard must not read the live file.
         if settings.shard:
@@ -162,6 +169,17 @@ def upload_log(
     url = storage.describe(name)
     return Uploaded(
         found.path, name, url, status, raw_bytes, sent.size, whole.complete, tuple(objects)
+    )
+
+
+def _compressed(found: FoundLog, raw_bytes: int, compressed_bytes: int, started: float) -> None:
+    log.info(
+        "compressed %s: %.1f MB -> %.1f MB (%.1fx fewer bytes) in %.1fs",
+        found.relative,
+        raw_bytes / _MB,
+        compressed_bytes / _MB,
+        raw_bytes / max(compressed_bytes, 1),
+        time.monotonic() - started,
     )
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from gatling_common.storage import PermanentStorageError, Storage
 from gatling_common.storage.manifest import ManifestEntry, entry_for
 
+from gatling_transferer.compress import ZstdJob
 from gatling_transferer.progress import ProgressLog
 from gatling_transferer.settings import TransfererSettings
 
@@ -48,3 +49,31 @@ def upload_verified(
         sent / _MB / progress.elapsed(),
     )
     return entry_for(path, name)
+
+
+def upload_compressing(
+    storage: Storage,
+    job: ZstdJob,
+    name: str,
+    content_type: str,
+    metadata: dict[str, str],
+    progress: ProgressLog,
+) -> ManifestEntry:
+    """`upload_verified` of a file compressed while it goes up (`compress.zstd_spool`).
+
+    `progress` counts the log's raw bytes compressed (the compressed size is known only at the
+    end); the same size check, and the manifest's SHA-256 is the one computed while writing.
+    """
+    where = storage.describe(name)
+    info = storage.upload_spool(job.spool, name, content_type=content_type, metadata=metadata)
+    size = job.spool.wait()
+    if info.size != size:
+        raise PermanentStorageError(f"{where}: stored {info.size} bytes, expected {size}")
+    log.info(
+        "uploaded %s (%.1f MB in %.1fs, %.1f MB/s)",
+        where,
+        size / _MB,
+        progress.elapsed(),
+        size / _MB / progress.elapsed(),
+    )
+    return ManifestEntry(name, size, job.sha256)

@@ -1,4 +1,4 @@
-"""Open any Gatling simulation.log (text 3.0-3.12, binary 3.13+, gzip or not) as columnar batches.
+"""Open any Gatling simulation.log (text 3.0-3.12, binary 3.13+, gzip, zstd or not) as batches.
 
     with open_log(path) as reader:
         reader.info          # RunInfo: filled by open_log, before iteration (RUN header/line)
@@ -7,8 +7,8 @@
         reader.skipped       # SkipCounter: records skipped, by reason (final after iteration)
 
 One pass, streaming: memory stays flat whatever the file size. The kind of file is read from its
-content: gzip by its magic bytes, binary by its RUN header, the text layout (3.0-3.3 or 3.4-3.12)
-by the shape of its records (the RUN line's version is unreliable).
+content: gzip and zstd by their magic bytes, binary by its RUN header, the text layout (3.0-3.3
+or 3.4-3.12) by the shape of its records (the RUN line's version is unreliable).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO, cast
+from typing import Any, BinaryIO, cast
 
 import numpy as np
 
@@ -47,6 +47,13 @@ DEFAULT_BATCH_RECORDS = 128 * 1024
 SCAN_AHEAD = 2  # text chunks whose kernel pass runs ahead of decoding, each in its own thread
 HEAD_BYTES = 1 << 20
 GZIP_MAGIC = b"\x1f\x8b"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"  # a zstd frame (RFC 8878), as `--compress zstd` writes
+_ZSTD_READ = 1 << 20  # compressed bytes read at once
+_ZSTD_SLICE = 64 << 10  # and fed to the decompressor at once (a damaged slice's output is lost)
+
+
+class CorruptStreamError(Exception):
+    """A compressed stream whose data does not decode (a bad block, a checksum mismatch)."""
 
 
 class EmptyLogError(InputError):
@@ -78,6 +85,7 @@ class LogReader:
         self._batch_records = max(1, batch_records)
         self._file: BinaryIO = path.open("rb")
         self._eof = False
+        self._codec = "gzip"  # named in the damage messages; set by _open_stream
         self.first_record_offset = 0  # bytes of the binary RUN header (0 for text logs)
         try:
             self._stream: BinaryIO = self._open_stream()
@@ -88,10 +96,14 @@ class LogReader:
             raise
 
     def _open_stream(self) -> BinaryIO:
-        magic = self._file.read(2)
+        magic = self._file.read(len(ZSTD_MAGIC))
         self._file.seek(0)
-        if magic == GZIP_MAGIC:
+        if magic.startswith(GZIP_MAGIC):
             return gzip.GzipFile(fileobj=self._file, mode="rb")  # type: ignore[return-value]
+        if magic == ZSTD_MAGIC:
+            self._codec = "zstd"
+            raw = _ZstdStream(self._file, self.path)
+            return io.BufferedReader(raw, buffer_size=_ZSTD_READ)
         return self._file
 
     def _read(self, size: int) -> bytes:
@@ -99,12 +111,12 @@ class LogReader:
         parts: list[bytes] = []
         wanted = size
         while wanted > 0 and not self._eof:
-            try:  # read1: a cut gzip stream raises after giving what it could decompress
+            try:  # read1: a cut gzip or zstd stream raises after what it could decompress
                 data = cast(io.BufferedIOBase, self._stream).read1(wanted)
             except EOFError as exc:
                 self._damaged_gzip("truncated", exc)
                 data = b""
-            except (gzip.BadGzipFile, zlib.error) as exc:
+            except (gzip.BadGzipFile, zlib.error, CorruptStreamError) as exc:
                 self._damaged_gzip("corrupt", exc)
                 data = b""
             if not data:
@@ -209,12 +221,12 @@ class LogReader:
         """Read into target until it is full or the data ends; the number of bytes read."""
         got = 0
         while got < len(target) and not self._eof:
-            try:  # readinto1: a cut gzip stream raises after giving what it could decompress
+            try:  # readinto1: a cut gzip or zstd stream raises after what it could decompress
                 n = cast(io.BufferedIOBase, self._stream).readinto1(target[got:])
             except EOFError as exc:
                 self._damaged_gzip("truncated", exc)
                 n = 0
-            except (gzip.BadGzipFile, zlib.error) as exc:
+            except (gzip.BadGzipFile, zlib.error, CorruptStreamError) as exc:
                 self._damaged_gzip("corrupt", exc)
                 n = 0
             if not n:
@@ -223,16 +235,17 @@ class LogReader:
         return got
 
     def _damaged_gzip(self, kind: str, exc: Exception) -> None:
-        """A gzip stream without its proper end (cut, or a flipped bit that ends the deflate data
-        early; the two look alike) or with a CRC or deflate error: what was decompressed before
-        may already be garbage (invented request names), so it is an error unless damaged
-        input is accepted. Our transferer compresses only whole logs: a cut .gz lost data."""
+        """A gzip or zstd stream without its proper end (cut, or a flipped bit that ends the
+        deflate data early; the two look alike) or with a CRC, checksum or block error: what was
+        decompressed before may already be garbage (invented request names), so it is an error
+        unless damaged input is accepted. Our transferer compresses only whole logs: a cut .gz
+        or .zst lost data."""
         if not self._accept_damaged:
             raise DamagedLogError(
-                f"{self.path}: {kind} gzip stream ({exc}); its records cannot be trusted "
-                "(accept damaged input to keep those read before the damage)"
+                f"{self.path}: {kind} {self._codec} stream ({exc}); its records cannot be "
+                "trusted (accept damaged input to keep those read before the damage)"
             ) from None
-        self.skipped.add(f"{kind} gzip stream")
+        self.skipped.add(f"{kind} {self._codec} stream")
 
     def _binary_batches(self) -> Iterator[RecordBatch]:
         decoder = BinaryDecoder(self.strings, self.skipped, self.info)
@@ -275,6 +288,68 @@ class LogReader:
         self.close()
 
 
+class _ZstdStream(io.RawIOBase):
+    """The decompressed bytes of a file of zstd frames, read as a stream (flat memory).
+
+    zstandard's own stream reader ends quietly where a cut file ends; here a file that ends
+    inside a frame raises EOFError (as gzip does) and undecodable data `CorruptStreamError`.
+    """
+
+    def __init__(self, file: BinaryIO, path: Path) -> None:
+        super().__init__()
+        try:
+            import zstandard  # the reporter's and the transferer's extra; needed for .zst only
+        except ImportError:
+            raise InputError(
+                f"{path}: a zstd-compressed log needs the zstandard package "
+                "(pip install gatling-fleet[reporter])"
+            ) from None
+        self._zstd: Any = zstandard
+        self._file = file
+        self._decompressor = zstandard.ZstdDecompressor()
+        self._frame: Any = None  # the decompressor of the frame being read, None between frames
+        self._out = b""
+        self._at = 0
+        self._error: CorruptStreamError | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        target = memoryview(buffer).cast("B")
+        while self._at >= len(self._out):
+            if self._error is not None:  # after what was decompressed before the damage
+                raise self._error
+            data = self._file.read(_ZSTD_READ)
+            if not data:
+                if self._frame is not None:
+                    raise EOFError("the file ends inside a zstd frame")
+                return 0
+            self._out, self._at = self._decompress(data), 0
+        n = min(len(target), len(self._out) - self._at)
+        target[:n] = self._out[self._at : self._at + n]
+        self._at += n
+        return n
+
+    def _decompress(self, data: bytes) -> bytes:
+        """Fed in slices: an error loses the output of its slice only, the rest is given first."""
+        parts: list[bytes] = []
+        view = memoryview(data)
+        try:
+            for at in range(0, len(view), _ZSTD_SLICE):
+                piece = view[at : at + _ZSTD_SLICE]
+                while piece:
+                    if self._frame is None:
+                        self._frame = self._decompressor.decompressobj()
+                    parts.append(self._frame.decompress(piece))
+                    if not self._frame.eof:
+                        break
+                    piece, self._frame = memoryview(self._frame.unused_data), None  # next frame
+        except self._zstd.ZstdError as exc:
+            self._error = CorruptStreamError(str(exc))
+        return b"".join(parts)
+
+
 def open_log(
     path: Path,
     *,
@@ -288,8 +363,8 @@ def open_log(
     the caller folds the current one (numpy releases the GIL, so both cores work). Only that
     thread touches the file, `strings` and `skipped`; `skipped` is final once iteration ends.
 
-    A corrupt gzip stream, or a binary record that cannot be framed (all later ones are lost),
-    raises DamagedLogError unless `accept_damaged`: then what was read before is kept and the
+    A corrupt gzip or zstd stream, or a binary record that cannot be framed (all later ones are
+    lost), raises DamagedLogError unless `accept_damaged`: then what was read before is kept and the
     damage counted in `skipped`. Single bad records are always skipped and counted.
     """
     return LogReader(

@@ -24,6 +24,7 @@ from typing import TypeVar
 from gatling_common.errors import InputError, PermanentError, RetryableError
 from gatling_common.retry import RetryPolicy, retry_call
 from gatling_common.storage.location import Location
+from gatling_common.storage.spool import Spool
 
 Progress = Callable[[int], None]
 """Called with the number of bytes just transferred."""
@@ -138,6 +139,34 @@ class Storage(abc.ABC):
         progress: Progress | None = None,
     ) -> ObjectInfo:
         """Upload with the provider's integrity check; return only once the object is verified."""
+
+    def upload_spool(
+        self,
+        spool: Spool,
+        name: str,
+        *,
+        content_type: str | None = None,
+        content_encoding: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        progress: Progress | None = None,
+    ) -> ObjectInfo:
+        """Upload a file another thread still writes (`Spool`), verified as `upload_file` is.
+
+        Here: once the writer finished, `upload_file` of the whole file. A backend that can send
+        parts of a stream of unknown length (S3) overrides it to upload while the file grows.
+        """
+        try:
+            spool.wait()
+        except OSError as exc:  # the writer's: the file it reads or writes
+            raise local_file_error(exc, self.describe(name)) from exc
+        return self.upload_file(
+            spool.path,
+            name,
+            content_type=content_type,
+            content_encoding=content_encoding,
+            metadata=metadata,
+            progress=progress,
+        )
 
     @abc.abstractmethod
     def download_file(self, name: str, path: Path, *, progress: Progress | None = None) -> None:

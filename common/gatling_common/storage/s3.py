@@ -7,7 +7,9 @@ AWS_ENDPOINT_URL); a custom endpoint implies path-style addressing unless told o
 Integrity: boto3 sends a CRC32 with every request (each part of a multipart upload), which S3
 checks on arrival. While the upload runs, a thread computes the same CRC32 from the local file
 (per part for multipart uploads, whose object checksum is the CRC32 of the part CRC32s, "-N");
-the upload is reported done only when HEAD shows that checksum and the local size.
+the upload is reported done only when HEAD shows that checksum and the local size. A `Spool`
+(a file still written, e.g. compressed while it goes up) is sent as a stream, part by part, and
+checked the same way once whole.
 
 Which layer retries what: botocore retries one HTTP request at most `_SDK_ATTEMPTS` times
 (standard mode: 5xx, throttling, connection errors) and s3transfer re-reads a broken download
@@ -22,8 +24,8 @@ import os
 import tempfile
 import threading
 import zlib
-from collections.abc import Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -59,6 +61,7 @@ from gatling_common.storage.base import (
     validate_metadata,
 )
 from gatling_common.storage.location import Location
+from gatling_common.storage.spool import Spool
 
 log = logging.getLogger(__name__)
 
@@ -117,13 +120,7 @@ class S3Storage(RemoteStorage):
         progress: Progress | None = None,
     ) -> ObjectInfo:
         key = self.location.key(name)
-        extra: dict[str, Any] = {"ChecksumAlgorithm": "CRC32"}
-        if metadata:
-            extra["Metadata"] = validate_metadata(metadata, self.describe(name))
-        if content_type:
-            extra["ContentType"] = content_type
-        if content_encoding:
-            extra["ContentEncoding"] = content_encoding
+        extra = self._extra_args(name, content_type, content_encoding, metadata)
         size = source_size(path, self.describe(name))
         part = self._part_size(size)
         with ThreadPoolExecutor(1, thread_name_prefix="crc32") as pool:
@@ -139,7 +136,7 @@ class S3Storage(RemoteStorage):
                     Config=self._transfer,
                     Callback=progress,
                 )
-                return self._verify(name, key, size, expected)
+                return self._verify(name, key, size, expected.result)
 
             if part is None:  # a single PUT leaves nothing behind
                 return self._retry(f"upload {self.describe(name)}", name, put_and_verify)
@@ -147,6 +144,78 @@ class S3Storage(RemoteStorage):
                 return self._retry(f"upload {self.describe(name)}", name, put_and_verify)
             finally:
                 self._abort_leftovers(key, name)
+
+    def upload_spool(
+        self,
+        spool: Spool,
+        name: str,
+        *,
+        content_type: str | None = None,
+        content_encoding: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        progress: Progress | None = None,
+    ) -> ObjectInfo:
+        """Parts go up while the writer still writes (s3transfer reads a non-seekable stream
+        part by part); verified as `upload_file` is, from the whole file once written. A retry
+        uploads the whole file as `upload_file` does."""
+        key = self.location.key(name)
+        extra = self._extra_args(name, content_type, content_encoding, metadata)
+        streamed = False
+
+        def stream_and_verify() -> ObjectInfo:
+            nonlocal streamed
+            if streamed:  # a retry: the file is whole (or its writer failed) by now
+                size = spool.wait()
+                part = self._part_size(size)
+                self._client.upload_file(
+                    str(spool.path),
+                    self.bucket,
+                    key,
+                    ExtraArgs=extra,
+                    Config=self._transfer,
+                    Callback=progress,
+                )
+            else:
+                streamed = True
+                with spool.reader() as stream:
+                    self._client.upload_fileobj(
+                        stream,
+                        self.bucket,
+                        key,
+                        ExtraArgs=extra,
+                        Config=self._transfer,
+                        Callback=progress,
+                    )
+                size = spool.wait()
+                # A stream of unknown length: one PUT below the threshold, else parts of the
+                # chunk size (s3transfer cannot adjust it to a size it does not know).
+                part = (
+                    None
+                    if size < self.settings.multipart_threshold
+                    else ChunksizeAdjuster().adjust_chunksize(self.settings.chunk_size)
+                )
+            return self._verify(name, key, size, lambda: _crc32_checksum(spool.path, part))
+
+        try:
+            return self._retry(f"upload {self.describe(name)}", name, stream_and_verify)
+        finally:
+            self._abort_leftovers(key, name)
+
+    def _extra_args(
+        self,
+        name: str,
+        content_type: str | None,
+        content_encoding: str | None,
+        metadata: Mapping[str, str] | None,
+    ) -> dict[str, Any]:
+        extra: dict[str, Any] = {"ChecksumAlgorithm": "CRC32"}
+        if metadata:
+            extra["Metadata"] = validate_metadata(metadata, self.describe(name))
+        if content_type:
+            extra["ContentType"] = content_type
+        if content_encoding:
+            extra["ContentEncoding"] = content_encoding
+        return extra
 
     def _abort_leftovers(self, key: str, name: str) -> None:
         """Abort the multipart uploads of exactly `key` that are still open.
@@ -179,11 +248,11 @@ class S3Storage(RemoteStorage):
         chunk: int = ChunksizeAdjuster().adjust_chunksize(self.settings.chunk_size, size)
         return chunk
 
-    def _verify(self, name: str, key: str, size: int, expected: Future[_Crc32]) -> ObjectInfo:
+    def _verify(self, name: str, key: str, size: int, expected: Callable[[], _Crc32]) -> ObjectInfo:
         head = self._client.head_object(Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
         got_size = int(head["ContentLength"])
         got_crc = head.get("ChecksumCRC32")
-        want_crc = expected.result()
+        want_crc = expected()
         if got_size != size:
             raise PermanentStorageError(
                 f"{self.describe(name)}: uploaded {size} bytes but the store holds {got_size}"

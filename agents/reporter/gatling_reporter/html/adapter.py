@@ -32,13 +32,14 @@ from gatling_reporter.html.overlay import baseline_pages, overlay
 from gatling_reporter.thresholds import AssertionResult
 
 SUPPORTED_VERSION = 1
-POD_SUFFIXES = (".log.gz", ".log", ".stats")
+POD_SUFFIXES = (".log.zst", ".log.gz", ".log", ".stats")
 
 
 def pod_name(path: str) -> str:
     """`/tmp/x/pod-1.log.gz` -> `pod-1` (the transferer names objects after the pod)."""
     name = PurePath(path).name
-    if name in ("simulation.log", "simulation.log.gz"):  # a results folder, named by its folder
+    if name in ("simulation.log", "simulation.log.gz", "simulation.log.zst"):
+        # a results folder, named by its folder
         return PurePath(path).parent.name or name
     for suffix in POD_SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix):
