@@ -45,11 +45,17 @@ def _bars(
 ) -> list[list[Any]]:
     """D3, D4: every bar; a value goes to the bar labelled with its key, percentages of its
     distinct values summed in ascending order, then cut to two decimals."""
-    sums = dict.fromkeys(labels, 0.0)
     distinct, counts = np.unique(values, return_counts=True)
+    v = distinct.astype(np.float64)
     top = hi - step / 2
-    for v, c in zip(distinct.tolist(), counts.tolist(), strict=True):
-        key = _round(top) if v >= top else _round(v - math.fmod(v - lo, step) + step / 2)
-        if key in sums:  # a key that is no bar's label is not drawn, as in Gatling
-            sums[key] += c * 100.0 / total
-    return [[label, _cut(sums[label])] for label in labels]
+    # the same double operations, in the same order, as one value at a time
+    keys = np.where(
+        v >= top, math.floor(top + 0.5), np.floor(v - np.fmod(v - lo, step) + step / 2 + 0.5)
+    ).astype(np.int64)
+    bars = np.asarray(labels, np.int64)  # ascending
+    slot = np.minimum(np.searchsorted(bars, keys), len(bars) - 1)
+    drawn = bars[slot] == keys  # a key that is no bar's label is not drawn, as in Gatling
+    sums = np.zeros(len(labels), np.float64)
+    # np.add.at adds in index order: each bar sums its values ascending, as Gatling does
+    np.add.at(sums, slot[drawn], counts[drawn] * 100.0 / total)
+    return [[label, _cut(float(x))] for label, x in zip(labels, sums.tolist(), strict=True)]
