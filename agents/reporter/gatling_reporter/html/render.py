@@ -459,6 +459,4 @@ FAR_APART_MS = 3_600_000  # as the series: inputs further apart get an axis of t
 def axis_breaks(time: list[int]) -> list[list[int]]:
     """[start, end] (epoch ms) of each empty span of more than an hour between two buckets: the
     charts cut it out of the time axis, so runs days apart don't stretch it."""
-    return [
-        [a + 1000, b - 1000] for a, b in itertools.pairwise(time) if b - a > FAR_APART_MS
-    ]
+    return [[a + 1000, b - 1000] for a, b in itertools.pairwise(time) if b - a > FAR_APART_MS]
