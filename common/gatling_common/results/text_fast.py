@@ -1,11 +1,15 @@
-"""The fast path of the text parser: the common record shapes of the 3.4-3.12 layout.
+"""The fast path of the text parser: the common record shapes of the 3.0-3.3 and 3.4-3.12 layouts.
 
 Nearly every line Gatling writes ends in a fixed-width tail: 13-digit epoch-ms times, "OK"/"KO",
 " " for no message. Such tails are checked and decoded for all lines at once with 8-byte words
 (SWAR: digits checked and converted inside uint64s), with no tab search; the string before the
-tail is a known slice. Lines of any other shape (KO messages, other widths, a tab inside a name, the
-3.0-3.3 layout) go to the general parser. `tab_counts` gives the tabs before each byte, so that
-a name with a tab (the general parser's "malformed") is never taken for a clean line.
+tail is a known slice. Lines of any other shape (KO messages, other widths, a tab inside a name)
+go to the general parser. `tab_counts` gives the tabs before each byte, so that a name with a tab
+(the general parser's "malformed") is never taken for a clean line.
+
+The 3.0-3.3 layout has the same tails; its REQUEST and GROUP lines carry a user id first and its
+USER lines a user id and two times ("USER\t<scenario>\t<id>\tSTART|END\t<start>\t<end>"). The
+id field is ignored (as the general parser does): `tab_positions` finds the tab that ends it.
 """
 
 from __future__ import annotations
@@ -75,13 +79,15 @@ def tab_counts(arr: U8, n: int, pad: int) -> I64:
     return out
 
 
-def requests(arr: U8, starts: I64, ends: I64, rows: I64, tabs: I64) -> FastRequests:
-    """REQUEST lines ending "\\t<start>\\t<end>\\tOK|KO" with "\\t " or nothing after.
+def tab_positions(arr: U8, n: int, pad: int) -> I64:
+    """The positions of the tabs of arr[:n + pad], then n + pad: p[c[i]] (c = tab_counts) is
+    the first tab at or after i (n + pad if none)."""
+    return np.append(np.flatnonzero(arr[: n + pad] == 9), n + pad).astype(np.int64)
 
-    The key slice is "groups\\tname" (after "REQUEST\\t"), with exactly that one tab.
-    """
-    w = words(arr)
-    s, e = starts[rows], ends[rows]
+
+def _request_tails(w: U64, arr: U8, s: I64, e: I64) -> tuple[I64, BOOLS, I64, I64, BOOLS]:
+    """(f: the tab before the start time, shape matched, start, end, ok) of REQUEST lines
+    ending "\t<start>\t<end>\tOK|KO" with "\t " or nothing after."""
     spaced, bare = e - 33, e - 31  # where the tail begins, with and without the " " message
     fits_spaced, fits_bare = spaced >= s + 9, bare >= s + 9  # room for "REQUEST\t" and a tab
     tail = w[np.where(fits_spaced, spaced + 28, 0)]
@@ -93,8 +99,30 @@ def requests(arr: U8, starts: I64, ends: I64, rows: I64, tabs: I64) -> FastReque
     start, v1 = number13(w, f + 1)
     end, v2 = number13(w, f + 15)
     hit = (is_spaced | is_bare) & (arr[f] == 9) & (arr[f + 14] == 9) & v1 & v2
+    return f, hit, start, end, ok
+
+
+def requests(arr: U8, starts: I64, ends: I64, rows: I64, tabs: I64) -> FastRequests:
+    """3.4-3.12 REQUEST lines "REQUEST\t<groups>\t<name>\t<start>\t<end>\tOK|KO[\t ]".
+
+    The key slice is "groups\tname" (after "REQUEST\t"), with exactly that one tab.
+    """
+    s, e = starts[rows], ends[rows]
+    f, hit, start, end, ok = _request_tails(words(arr), arr, s, e)
     hit &= tabs[f] - tabs[s + 8] == 1
     return FastRequests(rows[hit], s[hit] + 8, f[hit], start[hit], end[hit], ok[hit])
+
+
+def requests30(arr: U8, starts: I64, ends: I64, rows: I64, tabs: I64, where: I64) -> FastRequests:
+    """3.0-3.3 REQUEST lines "REQUEST\t<user id>\t<groups>\t<name>\t<start>\t<end>\tOK|KO[\t ]".
+
+    The key slice is "groups\tname" (after the user id's tab), with exactly that one tab.
+    `where`: tab_positions."""
+    s, e = starts[rows], ends[rows]
+    f, hit, start, end, ok = _request_tails(words(arr), arr, s, e)
+    hit &= tabs[f] - tabs[s + 8] == 2
+    key_a = where[tabs[s + 8]] + 1  # after the first tab at or after s + 8: the user id's
+    return FastRequests(rows[hit], key_a[hit], f[hit], start[hit], end[hit], ok[hit])
 
 
 @dataclass
@@ -117,6 +145,24 @@ def users(arr: U8, starts: I64, ends: I64, rows: I64, tabs: I64) -> FastUsers:
     scen_b = np.where(is_start, f_start, f_end)
     hit = (is_start | is_end) & valid
     hit &= tabs[np.maximum(scen_b, s + 5)] == tabs[s + 5]  # no tab in the scenario
+    return FastUsers(rows[hit], s[hit] + 5, scen_b[hit], is_start[hit], at[hit])
+
+
+def users30(arr: U8, starts: I64, ends: I64, rows: I64, tabs: I64, where: I64) -> FastUsers:
+    """3.0-3.3 USER lines "USER\t<scenario>\t<user id>\tSTART|END\t<13 digits>\t<13 digits>":
+    the time of a START is the first (the user's start), of an END the second."""
+    w = words(arr)
+    s, e = starts[rows], ends[rows]
+    f_start, f_end = e - 34, e - 32  # the tab before START or END
+    is_start = (f_start >= s + 6) & _is(w[np.maximum(f_start, 0)], b"\tSTART\t")
+    is_end = ~is_start & (f_end >= s + 6) & _is(w[np.maximum(f_end, 0)], b"\tEND\t")
+    began, v1 = number13(w, np.maximum(e - 27, 3))
+    ended, v2 = number13(w, np.maximum(e - 13, 3))
+    f = np.where(is_start, f_start, f_end)
+    hit = (is_start | is_end) & v1 & v2 & (arr[np.maximum(e - 14, 0)] == 9)
+    hit &= tabs[np.maximum(f, s + 5)] - tabs[s + 5] == 1  # the one after the scenario
+    scen_b = where[tabs[s + 5]]
+    at = np.where(is_start, began, ended)
     return FastUsers(rows[hit], s[hit] + 5, scen_b[hit], is_start[hit], at[hit])
 
 
@@ -149,20 +195,19 @@ class FastGroups:
     ok: BOOLS
 
 
-def groups(arr: U8, starts: I64, ends: I64, rows: I64, tabs: I64) -> FastGroups:
-    """GROUP lines "GROUP\t<path>\t<start>\t<end>\t<cumulated, 1-8 digits>\tOK|KO"."""
+def _group_tails(arr: U8, s: I64, e: I64) -> tuple[I64, BOOLS, I64, I64, I64, BOOLS]:
+    """(f: the tab before the start time, shape matched, start, end, cumulated, ok) of GROUP
+    lines ending "\t<start>\t<end>\t<cumulated, 1-8 digits>\tOK|KO"."""
     w = words(arr)
-    s, e = starts[rows], ends[rows]
     tail = w[np.maximum(e - 3, 0)]
     ok = _is(tail, b"\tOK")
     hit = (e - s >= 44) & (ok | _is(tail, b"\tKO"))
-    width = np.zeros(len(rows), np.int64)  # digits of the cumulated time
+    width = np.zeros(len(s), np.int64)  # digits of the cumulated time
     for k in range(8, 0, -1):
         width[hit & (arr[np.maximum(e - 4 - k, 0)] == 9)] = k
     hit &= width > 0
     f = np.where(hit, e - 32 - width, 9)
     hit &= (f >= s + 6) & (arr[f] == 9) & (arr[f + 14] == 9)
-    hit &= tabs[np.maximum(f, s + 6)] == tabs[s + 6]  # no tab in the path
     start, v1 = number13(w, f + 1)
     end, v2 = number13(w, f + 15)
     low_bytes = (8 - np.maximum(width, 1)).astype(np.uint64) * np.uint64(8)
@@ -170,4 +215,21 @@ def groups(arr: U8, starts: I64, ends: I64, rows: I64, tabs: I64) -> FastGroups:
     raw = w[np.maximum(e - 11, 0)]
     cumulated, v3 = _digits8((raw & ~filler) | (_c(0x30 * _ONES) & filler))
     hit &= v1 & v2 & v3
+    return f, hit, start, end, cumulated, ok
+
+
+def groups(arr: U8, starts: I64, ends: I64, rows: I64, tabs: I64) -> FastGroups:
+    """GROUP lines "GROUP\t<path>\t<start>\t<end>\t<cumulated, 1-8 digits>\tOK|KO"."""
+    s, e = starts[rows], ends[rows]
+    f, hit, start, end, cumulated, ok = _group_tails(arr, s, e)
+    hit &= tabs[np.maximum(f, s + 6)] == tabs[s + 6]  # no tab in the path
     return FastGroups(rows[hit], s[hit] + 6, f[hit], start[hit], end[hit], cumulated[hit], ok[hit])
+
+
+def groups30(arr: U8, starts: I64, ends: I64, rows: I64, tabs: I64, where: I64) -> FastGroups:
+    """3.0-3.3 GROUP lines "GROUP\t<user id>\t<path>\t<start>\t<end>\t<cumulated>\tOK|KO"."""
+    s, e = starts[rows], ends[rows]
+    f, hit, start, end, cumulated, ok = _group_tails(arr, s, e)
+    hit &= tabs[np.maximum(f, s + 6)] - tabs[s + 6] == 1  # the user id's, none in the path
+    path_a = where[tabs[s + 6]] + 1
+    return FastGroups(rows[hit], path_a[hit], f[hit], start[hit], end[hit], cumulated[hit], ok[hit])

@@ -1,4 +1,4 @@
-"""Compiled fast path of the text parser (numba): well-formed 3.4-3.12 lines, one pass per chunk.
+"""Compiled fast path of the text parser (numba): well-formed 3.0-3.12 lines, one pass per chunk.
 
 One kernel finds the lines of a chunk, their record type, and decodes every REQUEST, GROUP, USER
 and ERROR line of the common, clean shape (right field count, plain digits, OK/KO, START/END)
@@ -11,6 +11,8 @@ leniency rule and skip reason: both paths give the same records for a clean line
 Clean lines are recognized from their end: Gatling writes fixed-width tails (13-digit epoch
 milliseconds, OK/KO, START/END), so no tab needs to be searched but the ones inside names, which
 are counted (a name with a tab is not clean). Other shapes go through every tab of the line.
+The 3.0-3.3 layout (`old`) has the same tails and a user id field before the names, skipped up to
+its tab (its value is ignored, as the general parser ignores it).
 
 The kernel releases the GIL: the reader runs it on the next chunks in other threads.
 """
@@ -283,7 +285,7 @@ if AVAILABLE:
 
     @njit(nogil=True, inline="always")
     def _request(arr: U8, w: npt.NDArray[np.uint64], s: int, e: int, tabs: I64) -> Any:
-        """(end of the key, message start, start, end, ok); key end -1: not clean."""
+        """(key start, key end, message start, start, end, ok); key end -1: not clean."""
         x = w[e - 5]
         if _is(x, 5, _OK_SPACE) or _is(x, 5, _KO_SPACE):
             f, ma = e - 33, e - 1
@@ -292,17 +294,49 @@ if AVAILABLE:
         else:
             f = ma = -1
         if f >= s + 9 and arr[f] == 9 and arr[f + 14] == 9 and _count_tabs(w, s + 8, f) == 1:
-            return f, ma, _d13(w, f + 1), _d13(w, f + 15), arr[f + 29] == 79
+            return s + 8, f, ma, _d13(w, f + 1), _d13(w, f + 15), arr[f + 29] == 79
         nt = _find_tabs(w, s, e, tabs)
         if nt != 5 and nt != 6:
-            return -1, 0, 0, 0, False
+            return 0, -1, 0, 0, 0, False
         sb = tabs[5] if nt == 6 else e
         ok = _is2(arr, tabs[4] + 1, sb, 79, 75)
         if not (ok or _is2(arr, tabs[4] + 1, sb, 75, 79)):
-            return -1, 0, 0, 0, False
+            return 0, -1, 0, 0, 0, False
         start = _digits(arr, w, tabs[2] + 1, tabs[3])
         end = _digits(arr, w, tabs[3] + 1, tabs[4])
-        return tabs[2], sb + 1 if nt == 6 else e, start, end, ok
+        return s + 8, tabs[2], sb + 1 if nt == 6 else e, start, end, ok
+
+    @njit(nogil=True, inline="always")
+    def _next_tab(arr: U8, p: int, e: int) -> int:
+        """The first tab in [p, e), e if none."""
+        while p < e and arr[p] != 9:
+            p += 1
+        return p
+
+    @njit(nogil=True, inline="always")
+    def _request30(arr: U8, w: npt.NDArray[np.uint64], s: int, e: int, tabs: I64) -> Any:
+        """3.0-3.3 (a user id first): like _request."""
+        x = w[e - 5]
+        if _is(x, 5, _OK_SPACE) or _is(x, 5, _KO_SPACE):
+            f, ma = e - 33, e - 1
+        elif _is(w[e - 3], 3, _OK_BARE) or _is(w[e - 3], 3, _KO_BARE):
+            f, ma = e - 31, e
+        else:
+            f = ma = -1
+        if f >= s + 10 and arr[f] == 9 and arr[f + 14] == 9:
+            u = _next_tab(arr, s + 8, f)  # the end of the user id
+            if u < f and _count_tabs(w, u + 1, f) == 1:
+                return u + 1, f, ma, _d13(w, f + 1), _d13(w, f + 15), arr[f + 29] == 79
+        nt = _find_tabs(w, s, e, tabs)
+        if nt != 6 and nt != 7:
+            return 0, -1, 0, 0, 0, False
+        sb = tabs[6] if nt == 7 else e
+        ok = _is2(arr, tabs[5] + 1, sb, 79, 75)
+        if not (ok or _is2(arr, tabs[5] + 1, sb, 75, 79)):
+            return 0, -1, 0, 0, 0, False
+        start = _digits(arr, w, tabs[3] + 1, tabs[4])
+        end = _digits(arr, w, tabs[4] + 1, tabs[5])
+        return tabs[1] + 1, tabs[3], sb + 1 if nt == 7 else e, start, end, ok
 
     @njit(nogil=True, inline="always")
     def _user(arr: U8, w: npt.NDArray[np.uint64], s: int, e: int, tabs: I64) -> Any:
@@ -322,8 +356,30 @@ if AVAILABLE:
         return tabs[1], is_start, _digits(arr, w, tabs[2] + 1, e)
 
     @njit(nogil=True, inline="always")
+    def _user30(arr: U8, w: npt.NDArray[np.uint64], s: int, e: int, tabs: I64) -> Any:
+        """3.0-3.3 "USER\t<scenario>\t<user id>\tSTART|END\t<start>\t<end>": like _user (the
+        time of a START is its start, of an END its end; both must be numbers)."""
+        t = -1  # the tab before START or END
+        if e - 34 >= s + 6 and _is(w[e - 34], 7, _START):
+            t, is_start = e - 34, True
+        elif e - 32 >= s + 6 and _is(w[e - 32], 5, _END):
+            t, is_start = e - 32, False
+        if t >= 0 and arr[e - 14] == 9:
+            b = _next_tab(arr, s + 5, t)  # the end of the scenario
+            if b < t and _count_tabs(w, b + 1, t) == 0:
+                began, ended = _d13(w, e - 27), _d13(w, e - 13)
+                return b, is_start, -1 if began < 0 or ended < 0 else (began if is_start else ended)
+        if _find_tabs(w, s, e, tabs) != 5:
+            return -1, False, 0
+        is_start = _is(w[tabs[2]], 7, _START)
+        if not (is_start or _is(w[tabs[2]], 5, _END)):
+            return -1, False, 0
+        first, second = _digits(arr, w, tabs[3] + 1, tabs[4]), _digits(arr, w, tabs[4] + 1, e)
+        return tabs[1], is_start, -1 if first < 0 or second < 0 else (first if is_start else second)
+
+    @njit(nogil=True, inline="always")
     def _group(arr: U8, w: npt.NDArray[np.uint64], s: int, e: int, tabs: I64) -> Any:
-        """(end of the path, start, end, cumulated, ok); path end -1: not clean."""
+        """(path start, path end, start, end, cumulated, ok); path end -1: not clean."""
         ok = _is(w[e - 3], 3, _OK_BARE)
         t = -1  # the tab before the cumulated time (1-8 digits)
         if ok or _is(w[e - 3], 3, _KO_BARE):
@@ -334,15 +390,40 @@ if AVAILABLE:
         f = t - 28
         if f >= s + 6 and arr[f] == 9 and arr[t - 14] == 9 and _count_tabs(w, s + 6, f) == 0:
             cum = _digits(arr, w, t + 1, e - 3)
-            return f, _d13(w, f + 1), _d13(w, t - 13), cum, ok
+            return s + 6, f, _d13(w, f + 1), _d13(w, t - 13), cum, ok
         if _find_tabs(w, s, e, tabs) != 5:
-            return -1, 0, 0, 0, False
+            return 0, -1, 0, 0, 0, False
         ok = _is2(arr, tabs[4] + 1, e, 79, 75)
         if not (ok or _is2(arr, tabs[4] + 1, e, 75, 79)):
-            return -1, 0, 0, 0, False
+            return 0, -1, 0, 0, 0, False
         start = _digits(arr, w, tabs[1] + 1, tabs[2])
         end = _digits(arr, w, tabs[2] + 1, tabs[3])
-        return tabs[1], start, end, _digits(arr, w, tabs[3] + 1, tabs[4]), ok
+        return s + 6, tabs[1], start, end, _digits(arr, w, tabs[3] + 1, tabs[4]), ok
+
+    @njit(nogil=True, inline="always")
+    def _group30(arr: U8, w: npt.NDArray[np.uint64], s: int, e: int, tabs: I64) -> Any:
+        """3.0-3.3 (a user id first): like _group."""
+        ok = _is(w[e - 3], 3, _OK_BARE)
+        t = -1  # the tab before the cumulated time (1-8 digits)
+        if ok or _is(w[e - 3], 3, _KO_BARE):
+            for k in range(e - 5, max(e - 13, s + 5), -1):
+                if arr[k] == 9:
+                    t = k
+                    break
+        f = t - 28
+        if f >= s + 7 and arr[f] == 9 and arr[t - 14] == 9:
+            u = _next_tab(arr, s + 6, f)  # the end of the user id
+            if u < f and _count_tabs(w, u + 1, f) == 0:
+                cum = _digits(arr, w, t + 1, e - 3)
+                return u + 1, f, _d13(w, f + 1), _d13(w, t - 13), cum, ok
+        if _find_tabs(w, s, e, tabs) != 6:
+            return 0, -1, 0, 0, 0, False
+        ok = _is2(arr, tabs[5] + 1, e, 79, 75)
+        if not (ok or _is2(arr, tabs[5] + 1, e, 75, 79)):
+            return 0, -1, 0, 0, 0, False
+        start = _digits(arr, w, tabs[2] + 1, tabs[3])
+        end = _digits(arr, w, tabs[3] + 1, tabs[4])
+        return tabs[1] + 1, tabs[2], start, end, _digits(arr, w, tabs[4] + 1, tabs[5]), ok
 
     @njit(nogil=True, inline="always")
     def _error(arr: U8, w: npt.NDArray[np.uint64], s: int, e: int, tabs: I64) -> Any:
@@ -363,9 +444,10 @@ if AVAILABLE:
     # largest helpers are inlined by numba itself (inline="always"), the rest by LLVM; _scan is
     # cached with all of them.
     @njit(cache=True, nogil=True)
-    def _scan(arr: U8, w: npt.NDArray[np.uint64], n: int, nlines: int, last: int) -> Any:
+    def _scan(arr: U8, w: npt.NDArray[np.uint64], n: int, nlines: int, last: int, old: bool) -> Any:
         """One pass: each line is found, typed and (if clean) decoded while it is in cache.
-        Columns are sized for every line being of their type and returned as slices."""
+        Columns are sized for every line being of their type and returned as slices.
+        `old`: the 3.0-3.3 layout."""
         starts, ends = np.empty(nlines, np.int64), np.empty(nlines, np.int64)
         kinds, slow = np.empty(nlines, np.int8), np.ones(nlines, np.bool_)
         table = np.full(1 << TABLE_BITS, -1, np.int64)
@@ -394,10 +476,13 @@ if AVAILABLE:
                 continue
             a = line_start
             if kind == REQUEST:
-                f, ma, start, end, ok = _request(arr, w, a, e, tabs)
+                if old:
+                    ka, f, ma, start, end, ok = _request30(arr, w, a, e, tabs)
+                else:
+                    ka, f, ma, start, end, ok = _request(arr, w, a, e, tabs)
                 if f < 0 or start < 0 or end < start:
                     continue
-                key = _intern(w, a + 8, f, KEY, table, hashes, entries, count)
+                key = _intern(w, ka, f, KEY, table, hashes, entries, count)
                 msg = -1 if ok else _intern(w, ma, e, REQ_MESSAGE, table, hashes, entries, count)
                 if key < 0 or (not ok and msg < 0):
                     continue
@@ -405,7 +490,10 @@ if AVAILABLE:
                 r_ok[ir] = ok
                 ir += 1
             elif kind == USER:
-                b, is_start, at = _user(arr, w, a, e, tabs)
+                if old:
+                    b, is_start, at = _user30(arr, w, a, e, tabs)
+                else:
+                    b, is_start, at = _user(arr, w, a, e, tabs)
                 if b < 0 or at < 0:
                     continue
                 scen = _intern(w, a + 5, b, SCENARIO, table, hashes, entries, count)
@@ -414,10 +502,13 @@ if AVAILABLE:
                 usr[0, iu], usr[1, iu], usr[2, iu], u_is_start[iu] = li, scen, at, is_start
                 iu += 1
             elif kind == GROUP:
-                b, start, end, cum, ok = _group(arr, w, a, e, tabs)
+                if old:
+                    pa, b, start, end, cum, ok = _group30(arr, w, a, e, tabs)
+                else:
+                    pa, b, start, end, cum, ok = _group(arr, w, a, e, tabs)
                 if b < 0 or start < 0 or end < start or cum < 0:
                     continue
-                path = _intern(w, a + 6, b, PATH, table, hashes, entries, count)
+                path = _intern(w, pa, b, PATH, table, hashes, entries, count)
                 if path < 0:
                     continue
                 _put5(grp, ig, li, path, start, end, cum)
@@ -448,14 +539,15 @@ if AVAILABLE:
 
     # Load the compiled code (from numba's cache) when the reader is imported, not mid-read.
     _pad = np.zeros(64, np.uint8)
-    _scan(_pad, words64(_pad), 0, 0, -1)
+    _scan(_pad, words64(_pad), 0, 0, -1, False)
 
 
-def scan(arr: U8, n: int, final: bool) -> Scan:
-    """Lines and clean records of arr[:n] (arr has at least 16 zero bytes after n)."""
+def scan(arr: U8, n: int, final: bool, old: bool = False) -> Scan:
+    """Lines and clean records of arr[:n] (arr has at least 16 zero bytes after n); `old`: the
+    3.0-3.3 layout."""
     w = words64(arr)
     nlines = _count_lines(w, n)
     unterminated = n > 0 and arr[n - 1] != 10
     nlines += unterminated
     last = nlines - 1 if final and unterminated else -1
-    return Scan(*_scan(arr, w, n, nlines, last))
+    return Scan(*_scan(arr, w, n, nlines, last, bool(old)))

@@ -214,6 +214,8 @@ class TextDecoder:
         self._lines: _Lines
         self._last_bad = False
         self.compiled = text_kernel.AVAILABLE  # False: the numpy fast path (text_fast)
+        self.fast = True  # False: every line through the general parser (the reference)
+        self.fast_records = 0  # records the fast paths gave (kernel or text_fast), for tests
         self._local = (self._key, self._req_message, self._path, self._scenario, self._err_message)
 
     def _make_key(self, text: str) -> int:
@@ -232,11 +234,11 @@ class TextDecoder:
     def scans_ahead(self) -> bool:
         """Whether `scan` does the heavy part of a chunk (GIL-free): callers may run it for the
         next chunks in other threads while `decode_array` finishes this one."""
-        return self.compiled and not self.shift
+        return self.compiled and self.fast
 
     def scan(self, arr: U8, n: int, *, final: bool) -> text_kernel.Scan:
         """The compiled kernel's pass over a chunk (thread-safe: it touches no decoder state)."""
-        return text_kernel.scan(arr, n, final)
+        return text_kernel.scan(arr, n, final, bool(self.shift))
 
     def decode_array(
         self, arr: U8, n: int, *, final: bool, found: text_kernel.Scan | None = None
@@ -253,26 +255,39 @@ class TextDecoder:
         kinds = self._kinds()
         rows = {kind: np.flatnonzero(kinds == kind) for kind in (REQUEST, GROUP, USER, ERROR)}
         fast_req = fast_usr = fast_err = fast_grp = None
-        if not self.shift:  # the fast path knows the 3.4-3.12 shapes
-            tabs = text_fast.tab_counts(lines.arr, n, len(PAD))
-            fast_req = text_fast.requests(lines.arr, lines.starts, lines.ends, rows[REQUEST], tabs)
-            fast_grp = text_fast.groups(lines.arr, lines.starts, lines.ends, rows[GROUP], tabs)
-            rows[GROUP] = _without(rows[GROUP], fast_grp.rows)
-            fast_usr = text_fast.users(lines.arr, lines.starts, lines.ends, rows[USER], tabs)
-            fast_err = text_fast.errors(lines.arr, lines.starts, lines.ends, rows[ERROR])
+        if self.fast:  # the common shapes of both layouts
+            a, starts, ends = lines.arr, lines.starts, lines.ends
+            tabs = text_fast.tab_counts(a, n, len(PAD))
+            if self.shift:
+                where = text_fast.tab_positions(a, n, len(PAD))
+                fast_req = text_fast.requests30(a, starts, ends, rows[REQUEST], tabs, where)
+                fast_grp = text_fast.groups30(a, starts, ends, rows[GROUP], tabs, where)
+                fast_usr = text_fast.users30(a, starts, ends, rows[USER], tabs, where)
+            else:
+                fast_req = text_fast.requests(a, starts, ends, rows[REQUEST], tabs)
+                fast_grp = text_fast.groups(a, starts, ends, rows[GROUP], tabs)
+                fast_usr = text_fast.users(a, starts, ends, rows[USER], tabs)
+            fast_err = text_fast.errors(a, starts, ends, rows[ERROR])
             rows[REQUEST] = _without(rows[REQUEST], fast_req.rows)
+            rows[GROUP] = _without(rows[GROUP], fast_grp.rows)
             rows[USER] = _without(rows[USER], fast_usr.rows)
             rows[ERROR] = _without(rows[ERROR], fast_err.rows)
         slow = np.concatenate(list(rows.values()))
         if len(slow):
             lines.index_tabs(np.sort(slow))
-        req = _join(self._fast_requests(fast_req), self._requests(rows[REQUEST]))
-        usr = _join(self._fast_users(fast_usr), self._users(rows[USER]))
-        err = _join(self._fast_errors(fast_err), self._errors(rows[ERROR]))
-        grp = _join(self._fast_groups(fast_grp), self._groups(rows[GROUP]))
+        req = _join(self._count(self._fast_requests(fast_req)), self._requests(rows[REQUEST]))
+        usr = _join(self._count(self._fast_users(fast_usr)), self._users(rows[USER]))
+        err = _join(self._count(self._fast_errors(fast_err)), self._errors(rows[ERROR]))
+        grp = _join(self._count(self._fast_groups(fast_grp)), self._groups(rows[GROUP]))
         if lines.last >= 0 and (self._last_bad or kinds[lines.last] in (UNKNOWN, EMPTY)):
             self.skipped.add("truncated record")
         return RecordBatch(*req, *grp, *usr, *err)
+
+    def _count(self, fast: Columns | None) -> Columns | None:
+        """The fast path's records (counted in `fast_records`)."""
+        if fast is not None:
+            self.fast_records += len(fast[0])
+        return fast
 
     def _fast_requests(self, fast: text_fast.FastRequests | None) -> Columns | None:
         if fast is None:
@@ -358,10 +373,12 @@ class TextDecoder:
         if len(slow):
             lines.index_tabs(np.sort(slow))
         ids = self._resolve_local(arr, found.strings)
-        req = _join(self._kernel_requests(found.req, ids), self._requests(rows[REQUEST]))
-        usr = _join(self._kernel_strings(found.usr, ids), self._users(rows[USER]))
-        err = _join(self._kernel_strings(found.err, ids), self._errors(rows[ERROR]))
-        grp = _join(self._kernel_strings(found.grp, ids), self._groups(rows[GROUP]))
+        req = _join(
+            self._count(self._kernel_requests(found.req, ids)), self._requests(rows[REQUEST])
+        )
+        usr = _join(self._count(self._kernel_strings(found.usr, ids)), self._users(rows[USER]))
+        err = _join(self._count(self._kernel_strings(found.err, ids)), self._errors(rows[ERROR]))
+        grp = _join(self._count(self._kernel_strings(found.grp, ids)), self._groups(rows[GROUP]))
         if lines.last >= 0 and (self._last_bad or kinds[lines.last] in (UNKNOWN, EMPTY)):
             self.skipped.add("truncated record")
         return RecordBatch(*req, *grp, *usr, *err)
