@@ -25,11 +25,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from gatling_common.results.gatling_json import StatsSettings
-from gatling_common.results.generate import RunSpec, write_binary_log, write_text_log
-from gatling_common.results.reader import open_log
-from gatling_common.results.report_data import report_data
-from gatling_common.results.stats import InputInfo, RunStats
+from gatling_common.results.generators.generate import RunSpec, write_binary_log, write_text_log
+from gatling_common.results.readers.reader import open_log
+from gatling_common.results.report.gatling_json import StatsSettings
+from gatling_common.results.report.report_data import report_data
+from gatling_common.results.statistics.stats import InputInfo, RunStats
 
 
 def count_records(path: Path) -> int:

@@ -18,8 +18,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from gatling_common.results.generate import RunSpec, write_binary_log, write_text_log
-from gatling_common.results.reader import open_log
+from gatling_common.results.generators.generate import RunSpec, write_binary_log, write_text_log
+from gatling_common.results.readers.reader import open_log
 
 
 def read_all(path: Path) -> int:

@@ -27,7 +27,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))  # tests.support.browser: the same Chromium harness as tests
 
-from gatling_common.results.generate import (  # noqa: E402
+from gatling_common.results.generators.generate import (  # noqa: E402
     RunSpec,
     write_text_log,
     write_text_log_with_names,

@@ -30,7 +30,7 @@ from functools import partial
 from pathlib import Path
 
 import boto3
-from gatling_common.results.generate import RunSpec, write_text_log
+from gatling_common.results.generators.generate import RunSpec, write_text_log
 from gatling_common.storage import StorageSettings
 from gatling_transferer.compress import (
     GZIP_LEVEL,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from gatling_common.baseline import compare, load_baseline
-from gatling_common.results.generate import RunSpec, write_text_log
+from gatling_common.results.generators.generate import RunSpec, write_text_log
 
 from tests.baseline.helpers import build_report, cli, copy_log
 from tests.support.shared import gatling_fixture, gatling_report, gatling_report_names

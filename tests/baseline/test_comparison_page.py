@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gatling_common.results.generate import RunSpec, write_text_log
+from gatling_common.results.generators.generate import RunSpec, write_text_log
 
 from tests.baseline.helpers import build_report
 from tests.baseline.test_compare_reports import slower

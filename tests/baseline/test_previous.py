@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from gatling_common.baseline.previous import parent_url, previous_report
-from gatling_common.results.generate import RunSpec, write_text_log
+from gatling_common.results.generators.generate import RunSpec, write_text_log
 from gatling_reporter.cli import main
 
 T0 = 1_700_000_000_000

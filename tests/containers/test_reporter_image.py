@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from gatling_common.results.generate import RunSpec, write_binary_log
+from gatling_common.results.generators.generate import RunSpec, write_binary_log
 
 from tests.containers.conftest import Images, owned_by_uid
 from tests.reporter.test_agent_e2e import PODS, REQUESTS, transfer_three_pods

@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from gatling_common.results.generate import RunSpec, write_text_log
+from gatling_common.results.generators.generate import RunSpec, write_text_log
 from gatling_kube_emulator.jobs import JobController
 from gatling_kube_emulator.server import KubernetesEmulator, write_kubeconfig
 from pytest_httpserver import HTTPServer

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from gatling_common.results.gatling_json import StatsSettings
-from gatling_common.results.generate import RunSpec, catalog_strings, generate
+from gatling_common.results.generators.generate import RunSpec, catalog_strings, generate
 from gatling_common.results.records import FileStrings, RecordBatch, RunInfo, request_key
-from gatling_common.results.report_data import report_data
-from gatling_common.results.stats import InputInfo, RunStats, merge_all, stats_of_batches
+from gatling_common.results.report.gatling_json import StatsSettings
+from gatling_common.results.report.report_data import report_data
+from gatling_common.results.statistics.stats import InputInfo, RunStats, merge_all, stats_of_batches
 from gatling_common.series.collect import SeriesRecords
 from gatling_common.series.document import series_document
 from gatling_reporter.build import series_settings

@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from gatling_common.results.generate import RunSpec, write_text_log
+from gatling_common.results.generators.generate import RunSpec, write_text_log
 from gatling_common.storage import open_storage
 
 from tests.support import emulators

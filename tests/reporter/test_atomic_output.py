@@ -7,7 +7,7 @@ import hashlib
 from pathlib import Path
 
 from click.testing import CliRunner
-from gatling_common.results.generate import RunSpec, write_text_log_with_names
+from gatling_common.results.generators.generate import RunSpec, write_text_log_with_names
 from gatling_reporter.cli import main
 
 

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gatling_common.results.generate import RunSpec, write_text_log
+from gatling_common.results.generators.generate import RunSpec, write_text_log
 
 BIN = Path(sys.executable).parent
 MEMORY_CAP = 4 << 30  # far below the 13+ GiB a per-second array of 53 years takes

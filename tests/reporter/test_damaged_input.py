@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from click.testing import CliRunner
-from gatling_common.results.generate import RunSpec, write_binary_log, write_text_log
+from gatling_common.results.generators.generate import RunSpec, write_binary_log, write_text_log
 from gatling_reporter.cli import main
 
 

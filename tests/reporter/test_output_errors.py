@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from gatling_common.results.generate import RunSpec, write_text_log
-from gatling_common.results.shard import write_shard
+from gatling_common.results.generators.generate import RunSpec, write_text_log
+from gatling_common.results.statistics.shard import write_shard
 from gatling_common.storage import open_storage
 from gatling_reporter.cli import main
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from gatling_common.results.generate import RunSpec, write_text_log_with_names
+from gatling_common.results.generators.generate import RunSpec, write_text_log_with_names
 from gatling_reporter.cli import main
 
 from tests.support.browser import Browser, chromium_path

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from gatling_common.errors import InputError
-from gatling_common.results.assertions import decode_assertion
+from gatling_common.results.readers.assertions import decode_assertion
 from gatling_reporter.cli import main
 
 from tests.support.shared import gatling_report, require_shared

@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 from gatling_common.baseline import report_stats
 from gatling_common.errors import InputError
-from gatling_common.results.gatling_json import StatsSettings, stats_tree_json
-from gatling_common.results.generate import RunSpec, catalog_strings, generate
-from gatling_common.results.stats import stats_of_batches
+from gatling_common.results.generators.generate import RunSpec, catalog_strings, generate
+from gatling_common.results.report.gatling_json import StatsSettings, stats_tree_json
+from gatling_common.results.statistics.stats import stats_of_batches
 from gatling_reporter.build import BuildSettings
 from gatling_reporter.build import build as build_stats
 from gatling_reporter.cli import main

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import zstandard
 from click.testing import CliRunner
-from gatling_common.results.generate import RunSpec, write_binary_log, write_text_log
+from gatling_common.results.generators.generate import RunSpec, write_binary_log, write_text_log
 from gatling_common.storage import ObjectInfo, open_storage
 from gatling_reporter.agent import _stem, choose_inputs
 from gatling_reporter.cli import main

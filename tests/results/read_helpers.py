@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from gatling_common.results.reader import open_log
+from gatling_common.results.readers.reader import open_log
 from gatling_common.results.records import NO_MESSAGE, FileStrings, RecordBatch, SkipCounter
 
 Records = dict[str, list[tuple[object, ...]]]

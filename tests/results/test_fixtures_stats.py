@@ -11,21 +11,21 @@ from typing import Any
 
 import numpy as np
 import pytest
-from gatling_common.results.collect import stats_of_log
-from gatling_common.results.gatling_json import (
+from gatling_common.results.readers.reader import open_log
+from gatling_common.results.records import split_group_path, split_request_key
+from gatling_common.results.report.gatling_json import (
     StatsSettings,
     for_version,
     global_stats_json,
     request_file_name,
     stats_tree_json,
 )
-from gatling_common.results.percentiles import java_round
-from gatling_common.results.reader import open_log
-from gatling_common.results.records import split_group_path, split_request_key
-from gatling_common.results.report_data import report_data
-from gatling_common.results.shard import load_shard, write_shard
-from gatling_common.results.stats import RunStats, merge_all
-from gatling_common.results.summary import summary_json
+from gatling_common.results.report.report_data import report_data
+from gatling_common.results.report.summary import summary_json
+from gatling_common.results.statistics.collect import stats_of_log
+from gatling_common.results.statistics.percentiles import java_round
+from gatling_common.results.statistics.shard import load_shard, write_shard
+from gatling_common.results.statistics.stats import RunStats, merge_all
 
 from tests.support.shared import gatling_fixture
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gatling_common.results.generate import (
+from gatling_common.results.generators.generate import (
     RunSpec,
     catalog_strings,
     generate,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from gatling_common.errors import InputError
-from gatling_common.results.reader import DamagedLogError, open_log
+from gatling_common.results.readers.reader import DamagedLogError, open_log
 
 from tests.results.read_helpers import counts, read_records
 

@@ -12,8 +12,13 @@ import random
 from pathlib import Path
 
 import pytest
-from gatling_common.results import text_kernel
-from gatling_common.results.generate import RunSpec, write_text_log, write_text_log_with_names
+from gatling_common.results.generators.generate import (
+    RunSpec,
+    write_text_log,
+    write_text_log_with_names,
+)
+from gatling_common.results.readers import text_kernel
+from gatling_common.results.readers.text_reader import TextDecoder, read_preamble
 from gatling_common.results.records import (
     LAYOUT_TEXT_30,
     FileStrings,
@@ -21,7 +26,6 @@ from gatling_common.results.records import (
     RunInfo,
     SkipCounter,
 )
-from gatling_common.results.text_reader import TextDecoder, read_preamble
 
 from tests.results.read_helpers import Records, canonical, read_records
 from tests.support.shared import gatling_fixture, gatling_report

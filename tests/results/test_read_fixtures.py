@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from gatling_common.errors import InputError
-from gatling_common.results.reader import open_log
+from gatling_common.results.readers.reader import open_log
 
 from tests.results.read_helpers import counts, read_records
 from tests.support.shared import gatling_fixture

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from gatling_common.results import text_kernel
-from gatling_common.results.binary_reader import BinaryDecoder, read_header
-from gatling_common.results.generate import RunSpec, write_binary_log, write_text_log
-from gatling_common.results.reader import open_log
+from gatling_common.results.generators.generate import RunSpec, write_binary_log, write_text_log
+from gatling_common.results.readers import text_kernel
+from gatling_common.results.readers.binary_reader import BinaryDecoder, read_header
+from gatling_common.results.readers.reader import open_log
+from gatling_common.results.readers.text_reader import PAD, TextDecoder
 from gatling_common.results.records import FileStrings, RecordBatch, RunInfo, SkipCounter
-from gatling_common.results.text_reader import PAD, TextDecoder
 
 from tests.results.read_helpers import Records, canonical, read_records
 from tests.results.test_read_bad_input import _binary, _request_cached, _request_new, _user

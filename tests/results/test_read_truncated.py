@@ -6,7 +6,7 @@ import random
 from pathlib import Path
 
 import pytest
-from gatling_common.results.reader import open_log
+from gatling_common.results.readers.reader import open_log
 
 from tests.results.read_helpers import Records, read_records
 from tests.results.test_read_fixtures import SUPPORTED

@@ -10,15 +10,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 from gatling_common.errors import InputError
-from gatling_common.results.generate import RunSpec, write_text_log
-from gatling_common.results.shard import (
+from gatling_common.results.generators.generate import RunSpec, write_text_log
+from gatling_common.results.statistics.shard import (
     dump_shard,
     load_shard,
     parse_shard,
     save_shard,
     write_shard,
 )
-from gatling_common.results.stats import merge_all
+from gatling_common.results.statistics.stats import merge_all
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -82,7 +82,7 @@ def test_other_format_and_garbage_are_refused(tmp_path: Path) -> None:
 
 
 def test_write_shard_from_logs_equals_their_statistics(tmp_path: Path) -> None:
-    from gatling_common.results.collect import stats_of_logs
+    from gatling_common.results.statistics.collect import stats_of_logs
 
     logs = []
     for seed in (1, 2):

@@ -8,10 +8,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
-from gatling_common.results.gatling_json import StatsSettings, global_stats_json, stats_tree_json
-from gatling_common.results.percentiles import Hist, java_round, rounded_percentile
-from gatling_common.results.pod_series import _order_by
-from gatling_common.results.quantize import bucket_of, bucket_value
 from gatling_common.results.records import (
     NO_MESSAGE,
     FileStrings,
@@ -19,9 +15,17 @@ from gatling_common.results.records import (
     group_path,
     request_key,
 )
-from gatling_common.results.report_data import report_data
-from gatling_common.results.sparse import SparseCounts, group_count
-from gatling_common.results.stats import RunStats, quantize, stats_of_batches
+from gatling_common.results.report.gatling_json import (
+    StatsSettings,
+    global_stats_json,
+    stats_tree_json,
+)
+from gatling_common.results.report.report_data import report_data
+from gatling_common.results.statistics.percentiles import Hist, java_round, rounded_percentile
+from gatling_common.results.statistics.pod_series import _order_by
+from gatling_common.results.statistics.quantize import bucket_of, bucket_value
+from gatling_common.results.statistics.sparse import SparseCounts, group_count
+from gatling_common.results.statistics.stats import RunStats, quantize, stats_of_batches
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+from gatling_common.results.readers.window import SPAN_MS, RunWindow
 from gatling_common.results.records import RecordBatch, SkipCounter
-from gatling_common.results.window import SPAN_MS, RunWindow
 
 T = 1_700_000_000_000
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from gatling_common.results.reader import open_log
+from gatling_common.results.readers.reader import open_log
 from gatling_common.results.records import split_request_key
 from gatling_reporter.cli import main
 

@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 import pytest
 from gatling_common.errors import InputError
-from gatling_common.results.generate import RunSpec, write_binary_log, write_text_log
-from gatling_common.results.reader import open_log
-from gatling_common.results.shard import dump_shard, load_shard, write_shard
+from gatling_common.results.generators.generate import RunSpec, write_binary_log, write_text_log
+from gatling_common.results.readers.reader import open_log
+from gatling_common.results.statistics.shard import dump_shard, load_shard, write_shard
 from gatling_reporter.build import BuildSettings, build
 
 

@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
-from gatling_common.results.generate import RunSpec, write_binary_log
-from gatling_common.results.shard import load_shard
+from gatling_common.results.generators.generate import RunSpec, write_binary_log
+from gatling_common.results.statistics.shard import load_shard
 from gatling_common.storage import open_storage
 from gatling_transferer.complete import wait_until_complete
 from gatling_transferer.settings import TransfererSettings

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gatling_common.results.collect import stats_of_log
-from gatling_common.results.shard import dump_shard, load_shard
+from gatling_common.results.statistics.collect import stats_of_log
+from gatling_common.results.statistics.shard import dump_shard, load_shard
 from gatling_common.storage import open_storage
 from gatling_common.storage.manifest import read_manifest
 

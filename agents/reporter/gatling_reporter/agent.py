@@ -27,7 +27,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from gatling_common.errors import InputError
-from gatling_common.results.stats import RunStats
+from gatling_common.results.statistics.stats import RunStats
 from gatling_common.storage import ObjectInfo, Storage
 from gatling_common.storage.manifest import (
     Manifest,

@@ -21,17 +21,17 @@ from typing import Any
 
 from gatling_common.errors import InputError
 from gatling_common.paths import unwritable
-from gatling_common.results.collect import stats_of_log
-from gatling_common.results.gatling_json import (
+from gatling_common.results.readers.reader import EmptyLogError
+from gatling_common.results.report.gatling_json import (
     StatsSettings,
     for_version,
     global_stats_json,
     stats_tree_json,
 )
-from gatling_common.results.reader import EmptyLogError
-from gatling_common.results.shard import SHARD_SUFFIX, Shard, read_shard
-from gatling_common.results.stats import InputInfo, RunStats, merge_all
-from gatling_common.results.summary import summary_json
+from gatling_common.results.report.summary import summary_json
+from gatling_common.results.statistics.collect import stats_of_log
+from gatling_common.results.statistics.shard import SHARD_SUFFIX, Shard, read_shard
+from gatling_common.results.statistics.stats import InputInfo, RunStats, merge_all
 from gatling_common.results.versions import gatling_version
 from gatling_common.series.collect import SeriesRecords
 from gatling_common.series.document import SeriesSettings, series_document

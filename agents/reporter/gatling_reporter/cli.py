@@ -13,7 +13,7 @@ from gatling_common.baseline.previous import PREVIOUS, previous_report
 from gatling_common.cli import one_line_errors
 from gatling_common.errors import InputError
 from gatling_common.logs import setup_logging
-from gatling_common.results.gatling_json import StatsSettings
+from gatling_common.results.report.gatling_json import StatsSettings
 from gatling_common.storage import StorageSettings, open_storage
 from gatling_common.storage.options import settings_from_options, storage_options
 

@@ -15,8 +15,12 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from gatling_common.errors import InputError
-from gatling_common.results.assertions import GatlingAssertion, decode_assertion, scala_double
-from gatling_common.results.stats import RunStats
+from gatling_common.results.readers.assertions import (
+    GatlingAssertion,
+    decode_assertion,
+    scala_double,
+)
+from gatling_common.results.statistics.stats import RunStats
 from gatling_common.results.versions import gatling_version
 
 from gatling_reporter.thresholds import AssertionResult, NodeMetrics, RunStatsSource

@@ -38,9 +38,14 @@ from typing import Any, Literal, Protocol
 import yaml
 from gatling_common.baseline.stats import NodeStats, ReportStats
 from gatling_common.errors import FleetError, InputError
-from gatling_common.results.gatling_json import Node, build_tree, duration_seconds, node_hists
-from gatling_common.results.percentiles import Hist, rounded_percentile, summarize
-from gatling_common.results.stats import RunStats
+from gatling_common.results.report.gatling_json import (
+    Node,
+    build_tree,
+    duration_seconds,
+    node_hists,
+)
+from gatling_common.results.statistics.percentiles import Hist, rounded_percentile, summarize
+from gatling_common.results.statistics.stats import RunStats
 
 Kind = Literal["global", "request", "group"]
 

@@ -84,7 +84,7 @@ def _binary_whole(path: Path, state: tuple[int, int]) -> bool:
     refuses outright is taken as it is; the reporter names what is wrong with it."""
     # Imported here: numpy and the readers load only for binary logs.
     from gatling_common.errors import InputError
-    from gatling_common.results.reader import open_log
+    from gatling_common.results.readers.reader import open_log
 
     try:
         with open_log(path, prefetch=False, accept_damaged=True) as reader:

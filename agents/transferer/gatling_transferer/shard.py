@@ -19,7 +19,9 @@ from gatling_transferer.upload import upload_verified
 
 log = logging.getLogger(__name__)
 
-SHARD_TYPE = "application/octet-stream"  # a versioned npz archive (gatling_common.results.shard)
+SHARD_TYPE = (
+    "application/octet-stream"  # a versioned npz archive (gatling_common.results.statistics.shard)
+)
 
 
 def upload_shard(
@@ -39,7 +41,7 @@ def upload_shard(
     log itself and says why, so the transferer only warns here.
     """
     # Imported here: numpy and the readers load only when a shard is asked for.
-    from gatling_common.results.shard import SHARD_SUFFIX, write_shard
+    from gatling_common.results.statistics.shard import SHARD_SUFFIX, write_shard
 
     name = found.object_name.removesuffix(".log") + SHARD_SUFFIX
     with tempfile.TemporaryDirectory(prefix="transferer-") as tmp:

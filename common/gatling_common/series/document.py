@@ -62,7 +62,8 @@ def series_document(
     }
 
 
-FAR_APART_MS = 3_600_000  # as gatling_common.results.gaps: inputs further apart are warned of
+# As gatling_common.results.statistics.gaps: inputs further apart are warned of.
+FAR_APART_MS = 3_600_000
 
 
 def run_axis(records: SeriesRecords, bounds: tuple[int, int]) -> Axis | SegmentedAxis:

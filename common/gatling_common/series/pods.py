@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from gatling_common.results.percentiles import hist_of, java_round, rounded_percentile
+from gatling_common.results.statistics.percentiles import hist_of, java_round, rounded_percentile
 from gatling_common.series.collect import SeriesRecords
 
 

@@ -1,5 +1,5 @@
 """Build the pages' `ReportModel`: the run and pods from the engine's `report_data` dict (schema
-version 1, documented in gatling_common/results/report_data.py), every page's charts from the
+version 1, documented in gatling_common/results/report/report_data.py), every page's charts from the
 js/series.json document (Gatling's chart rules, gatling_common.series). Per-pod totals
 (requests, KO, response times) come from the `RunStats` themselves when given: report_data only
 has per-pod rates, rounded per bucket.
@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 from gatling_common.errors import FleetError
-from gatling_common.results.percentiles import hist_of, java_round, rounded_percentile
-from gatling_common.results.stats import RunStats
+from gatling_common.results.statistics.percentiles import hist_of, java_round, rounded_percentile
+from gatling_common.results.statistics.stats import RunStats
 from gatling_common.series.percentiles import LABELS
 from gatling_reporter.html.model import (
     Distribution,

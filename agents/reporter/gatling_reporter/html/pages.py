@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from gatling_common.results.gatling_json import StatsSettings
-from gatling_common.results.report_data import report_data
-from gatling_common.results.stats import RunStats
+from gatling_common.results.report.gatling_json import StatsSettings
+from gatling_common.results.report.report_data import report_data
+from gatling_common.results.statistics.stats import RunStats
 from gatling_reporter.html.adapter import model_from_report_data
 from gatling_reporter.html.render import render_report
 from gatling_reporter.junit import write_junit

@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from gatling_common.results import binary_kernel
-from gatling_common.results.columnar import BOOLS, U8
+from gatling_common.results.readers import binary_kernel
+from gatling_common.results.readers.columnar import BOOLS, U8
 from gatling_common.results.records import (
     I64,
     LAYOUT_BINARY,

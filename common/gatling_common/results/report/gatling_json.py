@@ -18,9 +18,15 @@ from typing import Any
 
 import numpy as np
 
-from gatling_common.results.percentiles import Hist, Summary, combine, count_below, summarize
 from gatling_common.results.records import I64
-from gatling_common.results.stats import NEVER, RunStats
+from gatling_common.results.statistics.percentiles import (
+    Hist,
+    Summary,
+    combine,
+    count_below,
+    summarize,
+)
+from gatling_common.results.statistics.stats import NEVER, RunStats
 
 ALL_REQUESTS = "All Requests"
 GLOBAL_INFORMATION = "Global Information"  # the root's name before Gatling 3.8

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from gatling_common.results.columnar import BOOLS, U8, words64
+from gatling_common.results.readers.columnar import BOOLS, U8, words64
 from gatling_common.results.records import I64
 
 U64 = npt.NDArray[np.uint64]

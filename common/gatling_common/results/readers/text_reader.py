@@ -22,8 +22,8 @@ from collections.abc import Callable
 import numpy as np
 
 from gatling_common.errors import InputError
-from gatling_common.results import text_fast, text_kernel
-from gatling_common.results.columnar import (
+from gatling_common.results.readers import text_fast, text_kernel
+from gatling_common.results.readers.columnar import (
     BOOLS,
     U8,
     intern_slices,

@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 
 from gatling_common.errors import InputError
-from gatling_common.results.names import Names
-from gatling_common.results.sparse import SparseCounts
-from gatling_common.results.stats import (
+from gatling_common.results.statistics.names import Names
+from gatling_common.results.statistics.sparse import SparseCounts
+from gatling_common.results.statistics.stats import (
     NAME_SPACES,
     ORDERED,
     TABLES,
@@ -139,7 +139,7 @@ def read_shard(path: Path) -> Shard:
 
 def write_shard(log_paths: Sequence[Path], out_path: Path, *, status: str = "UNKNOWN") -> RunStats:
     """Read logs (text, binary, .gz) and write their merged statistics as a shard (transferer)."""
-    from gatling_common.results.collect import stats_of_log
+    from gatling_common.results.statistics.collect import stats_of_log
 
     records = SeriesRecords()
     stats = merge_all(

@@ -14,10 +14,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from gatling_common.results.gaps import far_apart
-from gatling_common.results.gatling_json import StatsSettings, duration_seconds, global_stats_json
-from gatling_common.results.report_data import errors_table, simulation_json
-from gatling_common.results.stats import RunStats
+from gatling_common.results.report.gatling_json import (
+    StatsSettings,
+    duration_seconds,
+    global_stats_json,
+)
+from gatling_common.results.report.report_data import errors_table, simulation_json
+from gatling_common.results.statistics.gaps import far_apart
+from gatling_common.results.statistics.stats import RunStats
 
 FORMAT = "gatling-fleet-summary"
 VERSION = 1

@@ -22,7 +22,7 @@ from gatling_common.results.records import (
 )
 
 if TYPE_CHECKING:
-    from gatling_common.results.generate import Catalog, RunSpec
+    from gatling_common.results.generators.generate import Catalog, RunSpec
 
 RUN, REQUEST, USER, GROUP, ERROR = 0, 1, 2, 3, 4
 _I32 = struct.Struct(">i")

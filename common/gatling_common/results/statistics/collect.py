@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from gatling_common.results.reader import open_log
+from gatling_common.results.readers.reader import open_log
 from gatling_common.results.records import FileStrings, RecordBatch
-from gatling_common.results.stats import InputInfo, RunStats, merge_all
+from gatling_common.results.statistics.stats import InputInfo, RunStats, merge_all
 
 BatchSink = Callable[[RecordBatch, FileStrings], None]
 

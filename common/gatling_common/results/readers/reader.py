@@ -28,18 +28,18 @@ from typing import Any, BinaryIO, cast
 import numpy as np
 
 from gatling_common.errors import InputError
-from gatling_common.results import text_kernel
-from gatling_common.results.binary_reader import (
+from gatling_common.results.readers import text_kernel
+from gatling_common.results.readers.binary_reader import (
     BinaryDecoder,
     Incomplete,
     Unreadable,
     looks_binary,
     read_header,
 )
-from gatling_common.results.columnar import U8
+from gatling_common.results.readers.columnar import U8
+from gatling_common.results.readers.text_reader import PAD, TextDecoder, read_preamble
+from gatling_common.results.readers.window import RunWindow
 from gatling_common.results.records import FileStrings, RecordBatch, RunInfo, SkipCounter
-from gatling_common.results.text_reader import PAD, TextDecoder, read_preamble
-from gatling_common.results.window import RunWindow
 
 # Small enough that each chunk's buffers are reused from the heap rather than mapped afresh
 # (fresh pages cost more than the decoding), large enough that per-batch overhead is small.

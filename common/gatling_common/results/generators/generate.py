@@ -264,14 +264,14 @@ def _sorted_batch(
 
 def write_text_log(path: Path, spec: RunSpec) -> Path:
     """Write the run exactly as Gatling 3.10.5's text simulation.log."""
-    from gatling_common.results.text_writer import write_text
+    from gatling_common.results.generators.text_writer import write_text
 
     return write_text(path, spec, Catalog(), generate(spec))
 
 
 def write_binary_log(path: Path, spec: RunSpec) -> Path:
     """Write the run in the Gatling 3.13+ binary layout (header says `spec.binary_version`)."""
-    from gatling_common.results.binary_writer import write_binary
+    from gatling_common.results.generators.binary_writer import write_binary
 
     return write_binary(path, spec, Catalog(), generate(spec))
 
@@ -279,7 +279,7 @@ def write_binary_log(path: Path, spec: RunSpec) -> Path:
 def write_text_log_with_names(path: Path, spec: RunSpec, names: int) -> Path:
     """The run with its requests spread evenly over `names` request names (every 4th in one of
     20 groups): what report size and speed are measured on."""
-    from gatling_common.results.text_writer import write_text
+    from gatling_common.results.generators.text_writer import write_text
 
     catalog = Catalog()
     keys = [

@@ -33,19 +33,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from gatling_common.results.gatling_json import (
+from gatling_common.results.report.gatling_json import (
     StatsSettings,
     build_tree,
     duration_seconds,
     range_labels,
     stats_tree_json,
 )
-from gatling_common.results.percentiles import java_round
-from gatling_common.results.pod_series import (
+from gatling_common.results.statistics.percentiles import java_round
+from gatling_common.results.statistics.pod_series import (
     TimeAxis,
     percentiles_per_entity,
 )
-from gatling_common.results.stats import RunStats
+from gatling_common.results.statistics.stats import RunStats
 
 FORMAT = "gatling-fleet-report-data"
 VERSION = 1

@@ -38,9 +38,6 @@ from typing import Any
 
 import numpy as np
 
-from gatling_common.results.names import Names, TableMapper
-from gatling_common.results.percentiles import Hist, hist_of
-from gatling_common.results.quantize import bucket_of, bucket_value, quantize
 from gatling_common.results.records import (
     I64,
     NO_MESSAGE,
@@ -49,7 +46,10 @@ from gatling_common.results.records import (
     RunInfo,
     split_request_key,
 )
-from gatling_common.results.sparse import SparseCounts, group_count
+from gatling_common.results.statistics.names import Names, TableMapper
+from gatling_common.results.statistics.percentiles import Hist, hist_of
+from gatling_common.results.statistics.quantize import bucket_of, bucket_value, quantize
+from gatling_common.results.statistics.sparse import SparseCounts, group_count
 
 # Which `Names` each column's ids refer to ("input": index into RunStats.inputs; None: a number).
 TABLES: dict[str, tuple[str | None, ...]] = {

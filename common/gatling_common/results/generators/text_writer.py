@@ -19,7 +19,7 @@ from gatling_common.results.records import RecordBatch, split_group_path, split_
 from gatling_common.results.versions import gatling_version
 
 if TYPE_CHECKING:
-    from gatling_common.results.generate import Catalog, RunSpec
+    from gatling_common.results.generators.generate import Catalog, RunSpec
 
 
 def run_line(spec: RunSpec) -> str:

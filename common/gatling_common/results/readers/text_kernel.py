@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from gatling_common.results.columnar import BOOLS, U8, words64
+from gatling_common.results.readers.columnar import BOOLS, U8, words64
 from gatling_common.results.records import I64
 
 try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from gatling_common.results.stats import RunStats
+from gatling_common.results.statistics.stats import RunStats
 
 FAR_APART_S = 3600
 

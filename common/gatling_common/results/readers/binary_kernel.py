@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from gatling_common.results.columnar import U8
+from gatling_common.results.readers.columnar import U8
 from gatling_common.results.records import I64
 
 try:

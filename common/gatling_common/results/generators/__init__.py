@@ -1,0 +1,1 @@
+"""Deterministic generators of realistic Gatling logs (text, binary): benchmarks, demos, tests."""

@@ -1,0 +1,1 @@
+"""The statistics engine: records folded into one mergeable, exact `RunStats`, and its shards."""
