@@ -15,9 +15,10 @@ TAG := $(TAG)
 AGENTS := waiter transferer reporter controller
 DOCKERFILES := $(wildcard Dockerfile.*)
 # podman (through tools/containers/podman.sh, for hosts whose cgroup layout crun refuses), or
-# docker when only docker is there; podman too when neither is yet, since setup-containers
-# installs it. Override with CONTAINER_TOOL=docker.
-CONTAINER_TOOL ?= $(shell if ! command -v podman >/dev/null 2>&1 && command -v docker >/dev/null 2>&1; \
+# docker when there is no podman and docker's daemon answers; podman otherwise, since
+# setup-containers installs it (a docker CLI without a daemon must not win: CI images have one).
+# Override with CONTAINER_TOOL=docker.
+CONTAINER_TOOL ?= $(shell if ! command -v podman >/dev/null 2>&1 && docker info >/dev/null 2>&1; \
   then echo docker; else echo tools/containers/podman.sh; fi)
 # The Dockerfiles' base (ARG BASE_IMAGE): `make base-image` pulls or debootstraps it under this name.
 BASE_IMAGE ?= localhost/debian:bookworm-slim
