@@ -27,14 +27,19 @@ BASE_IMAGE ?= localhost/debian:bookworm-slim
 CONTAINER_BUILD_FLAGS ?= --network host
 PIP_CA ?= $(firstword $(PIP_CERT) /etc/ssl/certs/ca-certificates.crt)
 
-.PHONY: help setup setup-python setup-kubectl setup-node setup-report-assets setup-browser lint test unit e2e demo bench setup-containers base-image images image-sizes image-prune push deploy undeploy clean
+.PHONY: help setup setup-python setup-kernels setup-kubectl setup-node setup-report-assets setup-browser lint test unit e2e demo bench setup-containers base-image images image-sizes image-prune push deploy undeploy clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
 
 setup: setup-python setup-node setup-browser setup-kubectl ## Install everything the tests need (idempotent)
 
-setup-python: $(VENV)/.installed ## The virtualenv with every agent and the dev tools
+setup-python: $(VENV)/.installed setup-kernels ## The virtualenv with every agent and the dev tools
+
+# The log readers' kernels compiled ahead of time (numba.pycc; needs g++): no compile on first
+# use. Up to date in about a second; a kernel edited since is rebuilt (a stale one is not used).
+setup-kernels: $(VENV)/.installed ## The readers' compiled kernels (numba.pycc, g++)
+	$(BIN)/python -m gatling_common.results.readers.aot_build
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

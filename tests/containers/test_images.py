@@ -60,3 +60,33 @@ def test_the_waiter_image_is_at_most_200_mb(images: Images) -> None:
     size = images.inspect("waiter")["Size"]
     assert isinstance(size, int)
     assert size <= WAITER_LIMIT, f"{size / 1e6:.0f} MB"
+
+
+# The readers as a pod runs them: from the extension compiled at build time, numba not shipped,
+# and a 3.0-3.3 log read through them (the old layout: the newest kernel code), nothing compiled.
+_COMPILED = """
+import importlib.util, pathlib, sys, tempfile, time
+assert importlib.util.find_spec("numba") is None, "numba is shipped"
+started = time.perf_counter()
+from gatling_common.results.readers import binary_kernel, reader, text_kernel
+assert text_kernel.BACKEND == binary_kernel.BACKEND == "aot", (text_kernel.BACKEND,)
+assert time.perf_counter() - started < 30  # a compile would take far longer than loading
+log = pathlib.Path(tempfile.mkdtemp()) / "simulation.log"
+t = 1_700_000_000_000
+log.write_text(
+    f"RUN\\tx.Sim\\tsim\\t{t}\\t \\t3.2.1\\n"
+    f"USER\\tS\\t1\\tSTART\\t{t}\\t{t}\\n"
+    + "".join(f"REQUEST\\t1\\t\\tGet\\t{t + i}\\t{t + i + 5}\\tOK\\t \\n" for i in range(1000))
+)
+with reader.open_log(log) as records:
+    n = sum(len(b.req_key) for b in records)
+assert n == 1000, n
+"""
+
+
+@pytest.mark.parametrize("part", ["transferer", "reporter"])
+def test_readers_run_compiled_without_numba(images: Images, part: str) -> None:
+    result = images.run(
+        part, "-c", _COMPILED, options=("--network", "none", "--entrypoint", "python")
+    )
+    assert result.returncode == 0, result.stderr

@@ -4,7 +4,8 @@
 common fixed shapes (every string a cached reference, at most MAX_FAST_GROUPS groups, status
 bytes 0/1), stopping at the first record of any other kind (a new string, an unknown type, a
 record cut by the end of the buffer...), which the Python decoder then handles. `int32_at`
-gathers big-endian int32 fields at record offsets. Both release the GIL.
+gathers big-endian int32 fields at record offsets. Both release the GIL. Like the text kernel,
+they run from aot_build's extension if there is one, else numba compiles them at import.
 """
 
 from __future__ import annotations
@@ -13,20 +14,35 @@ from typing import Any
 
 import numpy as np
 
+from gatling_common.results.readers import aot_build
 from gatling_common.results.readers.columnar import U8
 from gatling_common.results.records import I64
 
-try:
-    from numba import njit
-except ImportError:  # the regular expression scan of binary_reader is used instead
-    AVAILABLE = False
-else:
-    AVAILABLE = True
+# The compiled code: the extension aot_build made from this file's kernels (no numba needed),
+# else numba's JIT, else none (the regular expression scan of binary_reader is used instead).
+BACKEND: str | None = None
+_aot = aot_build.load("binary_kernel", __file__)
+if _aot is not None:
+    BACKEND = "aot"
+elif aot_build.choice() != "numpy":
+    try:
+        from numba import njit
+    except ImportError:
+        pass
+    else:
+        BACKEND = "jit"
+AVAILABLE = BACKEND is not None
 
 MAX_FAST_GROUPS = 8
 REQUEST, USER, GROUP, ERROR = 1, 2, 3, 4
+# What aot_build compiles, each `_name` below: the types the reader calls the JIT kernels with
+# (its buffers are contiguous), but any layout of offsets (gathered by a mask, or not).
+AOT_EXPORTS = {
+    "clean_records": "UniTuple(i8, 2)(u1[::1], i8, i8, i8[::1], i8)",
+    "int32_at": "i8[::1](u1[::1], i8[:], i8)",
+}
 
-if AVAILABLE:
+if BACKEND == "jit":
 
     @njit(cache=True, nogil=True)
     def _refs(arr: U8, p: int, k: int) -> bool:
@@ -94,6 +110,8 @@ if AVAILABLE:
     _pad = np.zeros(16, np.uint8)  # load the compiled code at import, not mid-read
     _clean_records(_pad, 0, 0, np.empty(1, np.int64), 0)
     _int32_at(_pad, np.zeros(1, np.int64), 0)
+elif _aot is not None:
+    _clean_records, _int32_at = _aot.clean_records, _aot.int32_at
 
 
 def clean_records(arr: U8, pos: int, end: int, out: I64, count: int) -> tuple[int, int]:

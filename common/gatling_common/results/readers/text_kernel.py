@@ -14,7 +14,9 @@ are counted (a name with a tab is not clean). Other shapes go through every tab 
 The 3.0-3.3 layout (`old`) has the same tails and a user id field before the names, skipped up to
 its tab (its value is ignored, as the general parser ignores it).
 
-The kernel releases the GIL: the reader runs it on the next chunks in other threads.
+The kernel releases the GIL: the reader runs it on the next chunks in other threads. It runs
+from the extension aot_build compiles from this file if there is one (no numba import, no
+compilation), else numba compiles it (or loads it from its cache) at import.
 """
 
 from __future__ import annotations
@@ -25,15 +27,24 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from gatling_common.results.readers import aot_build
 from gatling_common.results.readers.columnar import BOOLS, U8, words64
 from gatling_common.results.records import I64
 
-try:
-    from numba import njit
-except ImportError:  # the numpy fast path (text_fast) is used instead
-    AVAILABLE = False
-else:
-    AVAILABLE = True
+# The compiled code: the extension aot_build made from this file's kernels (no numba needed),
+# else numba's JIT, else none (the numpy fast path, text_fast, is used instead).
+BACKEND: str | None = None
+_aot = aot_build.load("text_kernel", __file__)
+if _aot is not None:
+    BACKEND = "aot"
+elif aot_build.choice() != "numpy":
+    try:
+        from numba import njit
+    except ImportError:
+        pass
+    else:
+        BACKEND = "jit"
+AVAILABLE = BACKEND is not None
 
 I8 = npt.NDArray[np.int8]
 # Record types, as text_reader numbers them.
@@ -43,6 +54,17 @@ KEY, REQ_MESSAGE, PATH, SCENARIO, ERR_MESSAGE = 0, 1, 2, 3, 4
 TABLE_BITS = 16
 MAX_STRINGS = 1 << (TABLE_BITS - 1)  # distinct strings per chunk; more go to the general path
 MAX_DIGITS = 18
+
+# What aot_build compiles (signatures: the types the reader calls the JIT kernels with; `w` is the
+# overlapping uint64 view of words64, not contiguous). Each name is `_name` below.
+_COL, _FLAGS = "i8[::1]", "b1[::1]"
+_TIMED = f"Tuple(({_COL}, {_COL}, {_COL}, {_COL}, {_COL}, {_FLAGS}))"  # requests, groups
+_USERS, _THREE = f"Tuple(({_COL}, {_COL}, {_FLAGS}, {_COL}))", f"UniTuple({_COL}, 3)"
+AOT_EXPORTS = {
+    "scan": f"Tuple(({_COL}, {_COL}, i1[::1], {_FLAGS}, {_TIMED}, {_TIMED}, {_USERS}, {_THREE}, "
+    f"{_THREE}))(u1[::1], u8[:], i8, i8, i8, b1)",
+    "count_lines": "i8(u8[:], i8)",
+}
 
 
 @dataclass
@@ -60,7 +82,7 @@ class Scan:
     strings: tuple[I64, I64, I64]  # category, offset, length per local string id
 
 
-if AVAILABLE:
+if BACKEND == "jit":
     _PRIME = np.uint64(0x9E3779B97F4A7C15)
 
     @njit(nogil=True)
@@ -540,6 +562,8 @@ if AVAILABLE:
     # Load the compiled code (from numba's cache) when the reader is imported, not mid-read.
     _pad = np.zeros(64, np.uint8)
     _scan(_pad, words64(_pad), 0, 0, -1, False)
+elif _aot is not None:
+    _scan, _count_lines = _aot.scan, _aot.count_lines
 
 
 def scan(arr: U8, n: int, final: bool, old: bool = False) -> Scan:
