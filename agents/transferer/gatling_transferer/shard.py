@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import tempfile
 import time
 from pathlib import Path
 
@@ -24,44 +23,47 @@ SHARD_TYPE = (
 )
 
 
+def compute_shard(found: FoundLog, status: Status, source: Path, folder: Path) -> Path | None:
+    """Write `<object stem>.stats` of the log into folder; None when no shard could be computed.
+
+    A log the statistics reader refuses keeps its upload; the reporter then reads the log itself
+    and says why, so the transferer only warns here.
+    """
+    # Imported here: numpy and the readers load only when a shard is asked for.
+    from gatling_common.results.statistics.shard import SHARD_SUFFIX, write_shard
+
+    path = folder / (found.object_name.removesuffix(".log") + SHARD_SUFFIX)
+    started = time.monotonic()
+    try:
+        write_shard([source], path, status=status)
+    except FleetError as exc:
+        log.warning("no statistics shard for %s: %s", found.relative, exc)
+        return None
+    log.info(
+        "computed the statistics shard of %s in %.1fs", found.relative, time.monotonic() - started
+    )
+    return path
+
+
 def upload_shard(
     storage: Storage,
     found: FoundLog,
     status: Status,
     settings: TransfererSettings,
-    source: Path | None = None,
+    path: Path,
     complete: bool = True,
-) -> ManifestEntry | None:
-    """Upload `<object stem>.stats` beside the log, so the reporter can skip reading the log.
-
-    Returns its manifest entry, or None when no shard could be computed.
+    source: Path | None = None,
+) -> ManifestEntry:
+    """Upload a computed shard beside the log, so the reporter can skip reading the log.
 
     One shard per log (`pod.stats`, `pod-2.stats`): the reporter uses shards only when every log
-    has its own. A log the statistics reader refuses keeps its upload; the reporter then reads the
-    log itself and says why, so the transferer only warns here.
+    has its own.
     """
-    # Imported here: numpy and the readers load only when a shard is asked for.
-    from gatling_common.results.statistics.shard import SHARD_SUFFIX, write_shard
-
-    name = found.object_name.removesuffix(".log") + SHARD_SUFFIX
-    with tempfile.TemporaryDirectory(prefix="transferer-") as tmp:
-        path = Path(tmp, name)
-        started = time.monotonic()
-        try:
-            write_shard([source or found.path], path, status=status)
-        except FleetError as exc:
-            log.warning("no statistics shard for %s: %s", found.relative, exc)
-            return None
-        log.info(
-            "computed the statistics shard of %s in %.1fs",
-            found.relative,
-            time.monotonic() - started,
-        )
-        metadata = log_metadata(
-            status=status,
-            source_path=found.relative,
-            raw_bytes=(source or found.path).stat().st_size,
-            pod=settings.name,
-            complete=complete,
-        )
-        return upload_verified(storage, path, name, SHARD_TYPE, metadata, settings)
+    metadata = log_metadata(
+        status=status,
+        source_path=found.relative,
+        raw_bytes=(source or found.path).stat().st_size,
+        pod=settings.name,
+        complete=complete,
+    )
+    return upload_verified(storage, path, path.name, SHARD_TYPE, metadata, settings)

@@ -8,6 +8,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from gatling_transferer.marker import Status, wait_for_marker
 from gatling_transferer.metadata import log_metadata
 from gatling_transferer.progress import ProgressLog
 from gatling_transferer.settings import TransfererSettings
-from gatling_transferer.shard import upload_shard
+from gatling_transferer.shard import compute_shard, upload_shard
 from gatling_transferer.upload import upload_compressing, upload_verified
 
 log = logging.getLogger(__name__)
@@ -139,6 +140,13 @@ def upload_log(
             pod=settings.name,
             complete=whole.complete,
         )
+        # The shard is computed while the log goes up (CPU beside network), from the same fixed
+        # content: a snapshot's shard must not read the live file. The pool is shut down (the
+        # shard finished) before tmp is removed.
+        shard_job = None
+        if settings.shard:
+            pool = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="shard"))
+            shard_job = pool.submit(compute_shard, found, status, source, tmp)
         started = time.monotonic()
         if settings.compress == "zstd":
             name = f"{found.object_name}.zst"
@@ -161,11 +169,11 @@ def upload_log(
             name = found.object_name
             sent = upload_verified(storage, source, name, _log_type(source), metadata, settings)
         objects = [sent]
-        # From the same fixed content as the log: a snapshot's shard must not read the live file.
-        if settings.shard:
-            shard = upload_shard(storage, found, status, settings, source, whole.complete)
-            if shard is not None:
-                objects.append(shard)
+        shard_path = shard_job.result() if shard_job is not None else None
+        if shard_path is not None:  # after the log: the reporter looks for a shard beside it
+            objects.append(
+                upload_shard(storage, found, status, settings, shard_path, whole.complete, source)
+            )
     url = storage.describe(name)
     return Uploaded(
         found.path, name, url, status, raw_bytes, sent.size, whole.complete, tuple(objects)

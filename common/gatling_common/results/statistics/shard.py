@@ -5,7 +5,10 @@ Layout: a numpy `.npz` archive (zip, deflated; never pickled) with
   bounds, the inputs (RunInfo, status, skipped counts) and the interned names;
 - `<table>.<i>` / `<table>.n`: each table's key columns and counts (int64);
 - `series.<table>.<column>` (optional, header `series_names`): the record columns of the chart
-  data (gatling_common.series); a shard without them still gives statistics, not charts.
+  data (gatling_common.series); a shard without them still gives statistics, not charts. Each
+  integer column is stored in the narrowest of int8-int64 that holds its values (readers widen
+  them back), deflated at level 1: the columns are most of the shard, and at numpy's default
+  level 6 compressing them took 3/4 of the shard's time for 3% fewer bytes than level 1.
 A shard from another format or version is refused with an `InputError` naming the file.
 """
 
@@ -69,8 +72,28 @@ def dump_shard(stats: RunStats, records: SeriesRecords | None = None) -> bytes:
     for ns in ORDERED:
         arrays[f"first_start.{ns}"] = stats.first_starts(ns)
     buf = io.BytesIO()
-    np.savez_compressed(buf, allow_pickle=False, **arrays)
+    # An .npz as np.savez_compressed writes it (np.load reads it), at a faster deflate level.
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, array in arrays.items():
+            column = _narrowest(array) if name.startswith("series.") else array
+            with archive.open(f"{name}.npy", "w", force_zip64=True) as out:
+                np.lib.format.write_array(out, np.ascontiguousarray(column), allow_pickle=False)
     return buf.getvalue()
+
+
+_NARROW = (np.int8, np.int16, np.int32)
+
+
+def _narrowest(column: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """The column in the narrowest signed integer type holding all its values (lossless)."""
+    if column.dtype.kind != "i" or not len(column):
+        return column
+    low, high = int(column.min()), int(column.max())
+    for kind in _NARROW:
+        limits = np.iinfo(kind)
+        if limits.min <= low and high <= limits.max:
+            return column.astype(kind)
+    return column
 
 
 def save_shard(stats: RunStats, path: Path, records: SeriesRecords | None = None) -> None:
