@@ -23,10 +23,13 @@ class Grouped:
 
     @staticmethod
     def of(group: I64, values: I64) -> Grouped:
-        order = np.lexsort((values, group))
-        g, v = group[order], values[order]
-        ids, first, size = np.unique(g, return_index=True, return_counts=True)
-        return Grouped(ids, first, size, v)
+        g, v = _sorted_pairs(np.asarray(group, np.int64), np.asarray(values, np.int64))
+        if len(g) == 0:
+            empty = np.empty(0, np.int64)
+            return Grouped(empty, empty, empty, v)
+        first = np.concatenate(([0], np.flatnonzero(g[1:] != g[:-1]) + 1))
+        size = np.diff(np.append(first, len(g)))
+        return Grouped(g[first], first, size, v)
 
     def percentile(self, q: float, ranked: bool) -> I64:
         """One value per group. Ranked (3.13+): v[min(n - 1, floor(q·n))]. Otherwise (3.0-3.12):
@@ -49,3 +52,16 @@ class Grouped:
         if len(self.size) == 0:
             return np.empty((0, len(OVER_TIME)), np.int64)
         return np.stack([self.percentile(q, ranked) for q in OVER_TIME], axis=1)
+
+
+def _sorted_pairs(group: I64, values: I64) -> tuple[I64, I64]:
+    """(group, values) sorted by group, then value. Non-negative pairs that fit one int64 as
+    group·span + value are sorted as that one key (a plain sort, about 3x faster than lexsort
+    on two keys); others with lexsort."""
+    if len(group) and group.min() >= 0 and values.min() >= 0:
+        span = int(values.max()) + 1
+        if int(group.max()) < (2**62) // span:
+            key = np.sort(group * span + values)
+            return key // span, key % span
+    order = np.lexsort((values, group))
+    return group[order], values[order]
