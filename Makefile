@@ -39,6 +39,9 @@ setup-python: $(VENV)/.installed setup-kernels ## The virtualenv with every agen
 # The log readers' kernels compiled ahead of time (numba.pycc; needs g++): no compile on first
 # use. Up to date in about a second; a kernel edited since is rebuilt (a stale one is not used).
 setup-kernels: $(VENV)/.installed ## The readers' compiled kernels (numba.pycc, g++)
+	@command -v g++ >/dev/null 2>&1 || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq g++ >/dev/null; }
 	$(BIN)/python -m gatling_common.results.readers.aot_build
 
 $(VENV)/.installed: pyproject.toml
