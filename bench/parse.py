@@ -35,6 +35,7 @@ from gatling_common.results.readers.reader import open_log
 from gatling_common.results.report.gatling_json import StatsSettings
 from gatling_common.results.report.report_data import report_data
 from gatling_common.results.statistics.stats import InputInfo, RunStats
+from processes import in_turns
 
 
 def count_records(path: Path) -> int:
@@ -180,24 +181,6 @@ def speed(requests: int, workdir: Path, rounds: int) -> None:
     print(f"  ratio full text / baseline: {ratio:.2f}x best, {median_ratio:.2f}x median of rounds")
     print("  (goal >= 3x)")
     print(f"  binary: {records / min(binary_s) / 1e6:.2f}M records/s (goal >= 1.5M)")
-
-
-def process_seconds(argv: list[str]) -> float:
-    began = time.perf_counter()
-    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - began
-
-
-def in_turns(contenders: dict[str, list[str]], rounds: int) -> dict[str, list[float]]:
-    """Seconds of each command per round, run one after the other (after one warm-up each: the
-    OS page cache holds the log for all alike)."""
-    for argv in contenders.values():
-        process_seconds(argv)
-    seconds: dict[str, list[float]] = {label: [] for label in contenders}
-    for _ in range(rounds):
-        for label, argv in contenders.items():
-            seconds[label].append(process_seconds(argv))
-    return seconds
 
 
 def whole_process(requests: int, workdir: Path, rounds: int) -> None:

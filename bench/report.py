@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -33,6 +31,7 @@ from gatling_common.results.generators.generate import (  # noqa: E402
     write_text_log_with_names,
 )
 from gatling_reporter.html.render import copy_assets  # noqa: E402
+from processes import seconds as run  # noqa: E402
 
 from tests.support.browser import Browser  # noqa: E402
 
@@ -44,15 +43,6 @@ STATS_ONLY = (  # the baseline: the same build, JSON files only, as its own proc
     "import sys; from pathlib import Path; from gatling_reporter.build import BuildSettings, build;"
     "build(BuildSettings(inputs=(Path(sys.argv[1]),), output=Path(sys.argv[2])))"
 )
-
-
-def run(args: list[str]) -> float:
-    began = time.perf_counter()
-    done = subprocess.run(args, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - began
-    if done.returncode not in (0, 3):  # 3: a threshold failed, the report is complete
-        raise SystemExit(f"{args[0]} failed ({done.returncode}): {done.stderr[-2000:]}")
-    return elapsed
 
 
 def command_times(log: Path, work: Path, rounds: int) -> tuple[list[float], list[float]]:

@@ -12,7 +12,6 @@ from gatling_common.storage.manifest import ManifestEntry
 
 from gatling_transferer.discover import FoundLog
 from gatling_transferer.marker import Status
-from gatling_transferer.metadata import log_metadata
 from gatling_transferer.settings import TransfererSettings
 from gatling_transferer.upload import upload_verified
 
@@ -46,24 +45,12 @@ def compute_shard(found: FoundLog, status: Status, source: Path, folder: Path) -
 
 
 def upload_shard(
-    storage: Storage,
-    found: FoundLog,
-    status: Status,
-    settings: TransfererSettings,
-    path: Path,
-    complete: bool = True,
-    source: Path | None = None,
+    storage: Storage, path: Path, metadata: dict[str, str], settings: TransfererSettings
 ) -> ManifestEntry:
-    """Upload a computed shard beside the log, so the reporter can skip reading the log.
+    """Upload a computed shard beside its log, with the log's own metadata, so the reporter can
+    skip reading the log.
 
     One shard per log (`pod.stats`, `pod-2.stats`): the reporter uses shards only when every log
     has its own.
     """
-    metadata = log_metadata(
-        status=status,
-        source_path=found.relative,
-        raw_bytes=(source or found.path).stat().st_size,
-        pod=settings.name,
-        complete=complete,
-    )
     return upload_verified(storage, path, path.name, SHARD_TYPE, metadata, settings)

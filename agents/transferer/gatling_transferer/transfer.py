@@ -171,9 +171,7 @@ def upload_log(
         objects = [sent]
         shard_path = shard_job.result() if shard_job is not None else None
         if shard_path is not None:  # after the log: the reporter looks for a shard beside it
-            objects.append(
-                upload_shard(storage, found, status, settings, shard_path, whole.complete, source)
-            )
+            objects.append(upload_shard(storage, shard_path, metadata, settings))
     url = storage.describe(name)
     return Uploaded(
         found.path, name, url, status, raw_bytes, sent.size, whole.complete, tuple(objects)

@@ -75,6 +75,22 @@ def load(kernel: str, source_file: str) -> ModuleType | None:
     return module
 
 
+def select(kernel: str, source_file: str) -> tuple[str | None, ModuleType | None]:
+    """(backend, extension) of a kernel module: "aot" and its extension if one is built and
+    current (numba is then not imported), else "jit" if numba imports (and the environment
+    allows it), else None (the module's callers use their numpy or Python path)."""
+    extension = load(kernel, source_file)
+    if extension is not None:
+        return "aot", extension
+    if choice() == "numpy":
+        return None, None
+    try:
+        import numba  # noqa: F401  (the kernel module then compiles with it)
+    except ImportError:
+        return None, None
+    return "jit", None
+
+
 def _constant(value: int) -> Callable[[], int]:
     def source_digest() -> int:
         return value

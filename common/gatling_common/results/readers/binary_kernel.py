@@ -20,17 +20,7 @@ from gatling_common.results.records import I64
 
 # The compiled code: the extension aot_build made from this file's kernels (no numba needed),
 # else numba's JIT, else none (the regular expression scan of binary_reader is used instead).
-BACKEND: str | None = None
-_aot = aot_build.load("binary_kernel", __file__)
-if _aot is not None:
-    BACKEND = "aot"
-elif aot_build.choice() != "numpy":
-    try:
-        from numba import njit
-    except ImportError:
-        pass
-    else:
-        BACKEND = "jit"
+BACKEND, _aot = aot_build.select("binary_kernel", __file__)
 AVAILABLE = BACKEND is not None
 
 MAX_FAST_GROUPS = 8
@@ -43,6 +33,7 @@ AOT_EXPORTS = {
 }
 
 if BACKEND == "jit":
+    from numba import njit
 
     @njit(cache=True, nogil=True)
     def _refs(arr: U8, p: int, k: int) -> bool:

@@ -33,17 +33,7 @@ from gatling_common.results.records import I64
 
 # The compiled code: the extension aot_build made from this file's kernels (no numba needed),
 # else numba's JIT, else none (the numpy fast path, text_fast, is used instead).
-BACKEND: str | None = None
-_aot = aot_build.load("text_kernel", __file__)
-if _aot is not None:
-    BACKEND = "aot"
-elif aot_build.choice() != "numpy":
-    try:
-        from numba import njit
-    except ImportError:
-        pass
-    else:
-        BACKEND = "jit"
+BACKEND, _aot = aot_build.select("text_kernel", __file__)
 AVAILABLE = BACKEND is not None
 
 I8 = npt.NDArray[np.int8]
@@ -83,6 +73,8 @@ class Scan:
 
 
 if BACKEND == "jit":
+    from numba import njit
+
     _PRIME = np.uint64(0x9E3779B97F4A7C15)
 
     @njit(nogil=True)
@@ -306,29 +298,6 @@ if BACKEND == "jit":
     # Both require what the numpy parser requires (the tab count included), so they agree.
 
     @njit(nogil=True, inline="always")
-    def _request(arr: U8, w: npt.NDArray[np.uint64], s: int, e: int, tabs: I64) -> Any:
-        """(key start, key end, message start, start, end, ok); key end -1: not clean."""
-        x = w[e - 5]
-        if _is(x, 5, _OK_SPACE) or _is(x, 5, _KO_SPACE):
-            f, ma = e - 33, e - 1
-        elif _is(w[e - 3], 3, _OK_BARE) or _is(w[e - 3], 3, _KO_BARE):
-            f, ma = e - 31, e
-        else:
-            f = ma = -1
-        if f >= s + 9 and arr[f] == 9 and arr[f + 14] == 9 and _count_tabs(w, s + 8, f) == 1:
-            return s + 8, f, ma, _d13(w, f + 1), _d13(w, f + 15), arr[f + 29] == 79
-        nt = _find_tabs(w, s, e, tabs)
-        if nt != 5 and nt != 6:
-            return 0, -1, 0, 0, 0, False
-        sb = tabs[5] if nt == 6 else e
-        ok = _is2(arr, tabs[4] + 1, sb, 79, 75)
-        if not (ok or _is2(arr, tabs[4] + 1, sb, 75, 79)):
-            return 0, -1, 0, 0, 0, False
-        start = _digits(arr, w, tabs[2] + 1, tabs[3])
-        end = _digits(arr, w, tabs[3] + 1, tabs[4])
-        return s + 8, tabs[2], sb + 1 if nt == 6 else e, start, end, ok
-
-    @njit(nogil=True, inline="always")
     def _next_tab(arr: U8, p: int, e: int) -> int:
         """The first tab in [p, e), e if none."""
         while p < e and arr[p] != 9:
@@ -336,8 +305,9 @@ if BACKEND == "jit":
         return p
 
     @njit(nogil=True, inline="always")
-    def _request30(arr: U8, w: npt.NDArray[np.uint64], s: int, e: int, tabs: I64) -> Any:
-        """3.0-3.3 (a user id first): like _request."""
+    def _request(arr: U8, w: npt.NDArray[np.uint64], s: int, e: int, tabs: I64, o: int) -> Any:
+        """(key start, key end, message start, start, end, ok); key end -1: not clean.
+        `o`: fields before the key (1 in the 3.0-3.3 layout: the user id, skipped to its tab)."""
         x = w[e - 5]
         if _is(x, 5, _OK_SPACE) or _is(x, 5, _KO_SPACE):
             f, ma = e - 33, e - 1
@@ -345,20 +315,20 @@ if BACKEND == "jit":
             f, ma = e - 31, e
         else:
             f = ma = -1
-        if f >= s + 10 and arr[f] == 9 and arr[f + 14] == 9:
-            u = _next_tab(arr, s + 8, f)  # the end of the user id
-            if u < f and _count_tabs(w, u + 1, f) == 1:
-                return u + 1, f, ma, _d13(w, f + 1), _d13(w, f + 15), arr[f + 29] == 79
+        if f >= s + 9 + o and arr[f] == 9 and arr[f + 14] == 9:
+            ka = _next_tab(arr, s + 8, f) + 1 if o else s + 8
+            if ka <= f and _count_tabs(w, ka, f) == 1:
+                return ka, f, ma, _d13(w, f + 1), _d13(w, f + 15), arr[f + 29] == 79
         nt = _find_tabs(w, s, e, tabs)
-        if nt != 6 and nt != 7:
+        if nt != 5 + o and nt != 6 + o:
             return 0, -1, 0, 0, 0, False
-        sb = tabs[6] if nt == 7 else e
-        ok = _is2(arr, tabs[5] + 1, sb, 79, 75)
-        if not (ok or _is2(arr, tabs[5] + 1, sb, 75, 79)):
+        sb = tabs[5 + o] if nt == 6 + o else e
+        ok = _is2(arr, tabs[4 + o] + 1, sb, 79, 75)
+        if not (ok or _is2(arr, tabs[4 + o] + 1, sb, 75, 79)):
             return 0, -1, 0, 0, 0, False
-        start = _digits(arr, w, tabs[3] + 1, tabs[4])
-        end = _digits(arr, w, tabs[4] + 1, tabs[5])
-        return tabs[1] + 1, tabs[3], sb + 1 if nt == 7 else e, start, end, ok
+        start = _digits(arr, w, tabs[2 + o] + 1, tabs[3 + o])
+        end = _digits(arr, w, tabs[3 + o] + 1, tabs[4 + o])
+        return tabs[o] + 1, tabs[2 + o], sb + 1 if nt == 6 + o else e, start, end, ok
 
     @njit(nogil=True, inline="always")
     def _user(arr: U8, w: npt.NDArray[np.uint64], s: int, e: int, tabs: I64) -> Any:
@@ -400,8 +370,9 @@ if BACKEND == "jit":
         return tabs[1], is_start, -1 if first < 0 or second < 0 else (first if is_start else second)
 
     @njit(nogil=True, inline="always")
-    def _group(arr: U8, w: npt.NDArray[np.uint64], s: int, e: int, tabs: I64) -> Any:
-        """(path start, path end, start, end, cumulated, ok); path end -1: not clean."""
+    def _group(arr: U8, w: npt.NDArray[np.uint64], s: int, e: int, tabs: I64, o: int) -> Any:
+        """(path start, path end, start, end, cumulated, ok); path end -1: not clean.
+        `o`: fields before the path (1 in the 3.0-3.3 layout: the user id, skipped to its tab)."""
         ok = _is(w[e - 3], 3, _OK_BARE)
         t = -1  # the tab before the cumulated time (1-8 digits)
         if ok or _is(w[e - 3], 3, _KO_BARE):
@@ -410,42 +381,20 @@ if BACKEND == "jit":
                     t = k
                     break
         f = t - 28
-        if f >= s + 6 and arr[f] == 9 and arr[t - 14] == 9 and _count_tabs(w, s + 6, f) == 0:
-            cum = _digits(arr, w, t + 1, e - 3)
-            return s + 6, f, _d13(w, f + 1), _d13(w, t - 13), cum, ok
-        if _find_tabs(w, s, e, tabs) != 5:
-            return 0, -1, 0, 0, 0, False
-        ok = _is2(arr, tabs[4] + 1, e, 79, 75)
-        if not (ok or _is2(arr, tabs[4] + 1, e, 75, 79)):
-            return 0, -1, 0, 0, 0, False
-        start = _digits(arr, w, tabs[1] + 1, tabs[2])
-        end = _digits(arr, w, tabs[2] + 1, tabs[3])
-        return s + 6, tabs[1], start, end, _digits(arr, w, tabs[3] + 1, tabs[4]), ok
-
-    @njit(nogil=True, inline="always")
-    def _group30(arr: U8, w: npt.NDArray[np.uint64], s: int, e: int, tabs: I64) -> Any:
-        """3.0-3.3 (a user id first): like _group."""
-        ok = _is(w[e - 3], 3, _OK_BARE)
-        t = -1  # the tab before the cumulated time (1-8 digits)
-        if ok or _is(w[e - 3], 3, _KO_BARE):
-            for k in range(e - 5, max(e - 13, s + 5), -1):
-                if arr[k] == 9:
-                    t = k
-                    break
-        f = t - 28
-        if f >= s + 7 and arr[f] == 9 and arr[t - 14] == 9:
-            u = _next_tab(arr, s + 6, f)  # the end of the user id
-            if u < f and _count_tabs(w, u + 1, f) == 0:
+        if f >= s + 6 + o and arr[f] == 9 and arr[t - 14] == 9:
+            pa = _next_tab(arr, s + 6, f) + 1 if o else s + 6
+            if pa <= f and _count_tabs(w, pa, f) == 0:
                 cum = _digits(arr, w, t + 1, e - 3)
-                return u + 1, f, _d13(w, f + 1), _d13(w, t - 13), cum, ok
-        if _find_tabs(w, s, e, tabs) != 6:
+                return pa, f, _d13(w, f + 1), _d13(w, t - 13), cum, ok
+        if _find_tabs(w, s, e, tabs) != 5 + o:
             return 0, -1, 0, 0, 0, False
-        ok = _is2(arr, tabs[5] + 1, e, 79, 75)
-        if not (ok or _is2(arr, tabs[5] + 1, e, 75, 79)):
+        ok = _is2(arr, tabs[4 + o] + 1, e, 79, 75)
+        if not (ok or _is2(arr, tabs[4 + o] + 1, e, 75, 79)):
             return 0, -1, 0, 0, 0, False
-        start = _digits(arr, w, tabs[2] + 1, tabs[3])
-        end = _digits(arr, w, tabs[3] + 1, tabs[4])
-        return tabs[1] + 1, tabs[2], start, end, _digits(arr, w, tabs[4] + 1, tabs[5]), ok
+        start = _digits(arr, w, tabs[1 + o] + 1, tabs[2 + o])
+        end = _digits(arr, w, tabs[2 + o] + 1, tabs[3 + o])
+        cum = _digits(arr, w, tabs[3 + o] + 1, tabs[4 + o])
+        return tabs[o] + 1, tabs[1 + o], start, end, cum, ok
 
     @njit(nogil=True, inline="always")
     def _error(arr: U8, w: npt.NDArray[np.uint64], s: int, e: int, tabs: I64) -> Any:
@@ -470,6 +419,7 @@ if BACKEND == "jit":
         """One pass: each line is found, typed and (if clean) decoded while it is in cache.
         Columns are sized for every line being of their type and returned as slices.
         `old`: the 3.0-3.3 layout."""
+        o = 1 if old else 0  # its extra field (the user id) before names
         starts, ends = np.empty(nlines, np.int64), np.empty(nlines, np.int64)
         kinds, slow = np.empty(nlines, np.int8), np.ones(nlines, np.bool_)
         table = np.full(1 << TABLE_BITS, -1, np.int64)
@@ -498,10 +448,7 @@ if BACKEND == "jit":
                 continue
             a = line_start
             if kind == REQUEST:
-                if old:
-                    ka, f, ma, start, end, ok = _request30(arr, w, a, e, tabs)
-                else:
-                    ka, f, ma, start, end, ok = _request(arr, w, a, e, tabs)
+                ka, f, ma, start, end, ok = _request(arr, w, a, e, tabs, o)
                 if f < 0 or start < 0 or end < start:
                     continue
                 key = _intern(w, ka, f, KEY, table, hashes, entries, count)
@@ -524,10 +471,7 @@ if BACKEND == "jit":
                 usr[0, iu], usr[1, iu], usr[2, iu], u_is_start[iu] = li, scen, at, is_start
                 iu += 1
             elif kind == GROUP:
-                if old:
-                    pa, b, start, end, cum, ok = _group30(arr, w, a, e, tabs)
-                else:
-                    pa, b, start, end, cum, ok = _group(arr, w, a, e, tabs)
+                pa, b, start, end, cum, ok = _group(arr, w, a, e, tabs, o)
                 if b < 0 or start < 0 or end < start or cum < 0:
                     continue
                 path = _intern(w, pa, b, PATH, table, hashes, entries, count)

@@ -1,0 +1,29 @@
+"""Whole commands timed as the user runs them: each a fresh process, contenders in turns."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+
+def seconds(argv: list[str]) -> float:
+    """Wall seconds of one run of argv; a failed run stops the benchmark with its stderr
+    (exit 3 counts as done: a threshold failed, the report is complete)."""
+    began = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - began
+    if done.returncode not in (0, 3):
+        raise SystemExit(f"{argv[0]} failed ({done.returncode}): {done.stderr[-2000:]}")
+    return elapsed
+
+
+def in_turns(contenders: dict[str, list[str]], rounds: int) -> dict[str, list[float]]:
+    """Seconds of each command per round, one after the other, after one warm-up of each (the
+    OS page cache then holds the inputs for all alike; a busy spell hits every contender)."""
+    for argv in contenders.values():
+        seconds(argv)
+    times: dict[str, list[float]] = {label: [] for label in contenders}
+    for _ in range(rounds):
+        for label, argv in contenders.items():
+            times[label].append(seconds(argv))
+    return times
