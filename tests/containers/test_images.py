@@ -65,12 +65,10 @@ def test_the_waiter_image_is_at_most_200_mb(images: Images) -> None:
 # The readers as a pod runs them: from the extension compiled at build time, numba not shipped,
 # and a 3.0-3.3 log read through them (the old layout: the newest kernel code), nothing compiled.
 _COMPILED = """
-import importlib.util, pathlib, sys, tempfile, time
+import importlib.util, pathlib, tempfile
 assert importlib.util.find_spec("numba") is None, "numba is shipped"
-started = time.perf_counter()
 from gatling_common.results.readers import binary_kernel, reader, text_kernel
 assert text_kernel.BACKEND == binary_kernel.BACKEND == "aot", (text_kernel.BACKEND,)
-assert time.perf_counter() - started < 30  # a compile would take far longer than loading
 log = pathlib.Path(tempfile.mkdtemp()) / "simulation.log"
 t = 1_700_000_000_000
 log.write_text(
