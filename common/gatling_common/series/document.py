@@ -84,6 +84,7 @@ class _Pages:
     ) -> None:
         self.records, self.axis, self.rules, self.settings = records, axis, rules, settings
         self.labels = axis.labels()
+        self.label_array = np.asarray(self.labels, np.int64)
         req = records.requests
         self.key, self.ok = req.get("key"), req.get("ok", np.bool_)
         self.start, end = req.get("start"), req.get("end")
@@ -91,8 +92,8 @@ class _Pages:
         self.start_bucket = axis.nearest(self.start)
         self.end_bucket = axis.nearest(end)
         self.paths = [split_request_key(k) for k in records.keys.values]  # (groups, name)
-        self.order = np.argsort(self.key, kind="stable")
         keys = len(records.keys)
+        self.order = _stable_order(self.key, keys)
         self.key_first = np.searchsorted(self.key[self.order], np.arange(keys + 1))
         self.sent = self._per_key_bucket(self.start_bucket, keys)
         self.received = self._per_key_bucket(self.end_bucket, keys)
@@ -101,7 +102,7 @@ class _Pages:
         runs = records.group_runs
         # sorted by group once: each group page takes its slice, not a mask over every run
         group_id = runs.get("path")
-        by_group = np.argsort(group_id, kind="stable")
+        by_group = _stable_order(group_id, len(records.groups))
         self.group_first = np.searchsorted(group_id[by_group], np.arange(len(records.groups) + 1))
         self.group_cols = {c: runs.get(c)[by_group] for c in ("start", "end", "cumulated")}
         self.group_ok = runs.get("ok", np.bool_)[by_group]
@@ -143,12 +144,12 @@ class _Pages:
     def _throughput(self, counts: I64) -> list[list[int]]:
         """T5: OK and KO each made a rate, then added."""
         ok, ko = self.axis.rate(counts[:, 0]), self.axis.rate(counts[:, 1])
-        return [
-            [t, int(o + k), int(o), int(k)] for t, o, k in zip(self.labels, ok, ko, strict=True)
-        ]
+        return np.stack([self.label_array, ok + ko, ok, ko], axis=1).tolist()
 
     def _over_time(self, bucket: I64, values: I64) -> list[list[Any]]:
-        table = Grouped.of(bucket, values)
+        return self._over_time_of(Grouped.of(bucket, values))
+
+    def _over_time_of(self, table: Grouped) -> list[list[Any]]:
         rows = table.table(self.rules.ranked_percentiles).tolist()
         found = dict(zip(table.ids.tolist(), rows, strict=True))
         return [[t, found.get(k)] for k, t in enumerate(self.labels)]
@@ -169,35 +170,33 @@ class _Pages:
         pct = [c / total * 100 if total else 0.0 for c in counts]
         return {"counts": counts, "percentages": pct}
 
-    def _request_like(self, rows: I64 | slice, sent: I64, received: I64) -> dict[str, Any]:
+    def _request_like(
+        self, rows: I64 | slice, sent: I64, received: I64
+    ) -> tuple[dict[str, Any], Grouped]:
+        """The page's series, and its OK response times grouped by start bucket (the scatter
+        chart's OK side is drawn from the same table: one sort, not two)."""
         ok, rt = self.ok[rows], self.rt[rows]
         responses = self._throughput(received)
+        ok_table = Grouped.of(self.start_bucket[rows][ok], rt[ok])
         return {
             "requests": self._throughput(sent),
             "responses": responses,
             "outcome": [sum(r[2] for r in responses), sum(r[3] for r in responses)],
-            "percentiles": self._over_time(self.start_bucket[rows][ok], rt[ok]),
-            "extra_percentiles": self._extra(self.start_bucket[rows][ok], rt[ok]),
+            "percentiles": self._over_time_of(ok_table),
+            "extra_percentiles": self._extra(ok_table),
             "distribution": distribution(rt, ok),
             "ranges": self._ranges(rt, ok),
-        }
+        }, ok_table
 
-    def _extra(self, bucket: I64, values: I64) -> dict[str, list[list[Any]]]:
+    def _extra(self, table: Grouped) -> dict[str, list[list[Any]]]:
         """The report's --percentiles that Gatling's ten do not show (99.9, 90 ...), by the
         same rule (P2): {"p99.9": [[t, value or None], ...]}."""
         wanted = [p for p in self.settings.percentiles if p / 100 not in OVER_TIME]
-        if not wanted:
-            return {}
-        table = Grouped.of(bucket, values)
         found: dict[str, list[list[Any]]] = {}
+        ids = table.ids.tolist()
         for p in wanted:
-            by_bucket = dict(
-                zip(
-                    table.ids.tolist(),
-                    table.percentile(p / 100, self.rules.ranked_percentiles).tolist(),
-                    strict=True,
-                )
-            )
+            values = table.percentile(p / 100, self.rules.ranked_percentiles).tolist()
+            by_bucket = dict(zip(ids, values, strict=True))
             label = f"p{p:g}"
             found[label] = [[t, by_bucket.get(k)] for k, t in enumerate(self.labels)]
         return found
@@ -206,7 +205,7 @@ class _Pages:
 
     def global_page(self) -> dict[str, Any]:
         page: dict[str, Any] = {"kind": "global", "path": []}
-        page.update(self._request_like(slice(None), self.sent.sum(0), self.received.sum(0)))
+        page.update(self._request_like(slice(None), self.sent.sum(0), self.received.sum(0))[0])
         counts = self.sent.sum(1)
         page["request_counts"] = [
             [name, int(counts[k, 0]), int(counts[k, 1])] for k, (_, name) in enumerate(self.paths)
@@ -218,19 +217,20 @@ class _Pages:
         groups, name = self.paths[k]
         rows = self.order[self.key_first[k] : self.key_first[k + 1]]
         page: dict[str, Any] = {"kind": "request", "path": [*groups, name]}
-        page.update(self._request_like(rows, self.sent[k], self.received[k]))
+        series, ok_table = self._request_like(rows, self.sent[k], self.received[k])
+        page.update(series)
         page["errors"] = self._errors([k])
+        ko = rows[~self.ok[rows]]
         page["rps_scatter"] = {
-            "ok": self._scatter(rows[self.ok[rows]]),
-            "ko": self._scatter(rows[~self.ok[rows]]),
+            "ok": self._scatter(ok_table),
+            "ko": self._scatter(Grouped.of(self.start_bucket[ko], self.rt[ko])),
         }
         return page
 
-    def _scatter(self, rows: I64) -> list[list[int]]:
+    def _scatter(self, table: Grouped) -> list[list[int]]:
         """R2: per bucket with responses, (all requests started in it as a rate, p95 here)."""
-        table = Grouped.of(self.start_bucket[rows], self.rt[rows])
         p95 = table.percentile(0.95, self.rules.ranked_percentiles)
-        return [[int(self.all_sent[k]), int(y)] for k, y in zip(table.ids, p95, strict=True)]
+        return np.stack([self.all_sent[table.ids], p95], axis=1).tolist()
 
     def group_paths(self) -> list[tuple[str, ...]]:
         """G1: every group holding a request, enclosing groups included (a group holding no
@@ -266,6 +266,8 @@ class _Pages:
         users = self.records.users
         scenario, is_start = users.get("scenario"), users.get("is_start", np.bool_)
         time = users.get("time")
+        mine = [scenario == s for s in range(len(self.records.scenarios.values))]
+        per_scenario = [(is_start[m], time[m]) for m in mine]  # once, for the three measures
         out: dict[str, Any] = {}
         for key, measure in (
             ("users", active_users),
@@ -273,7 +275,7 @@ class _Pages:
             ("user_starts", user_starts),
         ):
             out[key] = {
-                name: _measured(measure, self.axis, is_start[scenario == s], time[scenario == s])
+                name: _measured(measure, self.axis, *per_scenario[s])
                 for s, name in enumerate(self.records.scenarios.values)
             }
             out[key + "_all"] = _measured(measure, self.axis, is_start, time)
@@ -295,3 +297,11 @@ def _measured(
         for i, p in enumerate(axis.parts)
         for point in measure(p, is_start[part == i], time[part == i])
     ]
+
+
+def _stable_order(ids: I64, count: int) -> I64:
+    """argsort(ids, stable) for ids in [0, count): as int16 numpy sorts by radix, several times
+    faster than the general stable sort of int64 (2M requests: 0.1 s)."""
+    if count <= np.iinfo(np.int16).max:
+        return np.argsort(ids.astype(np.int16), kind="stable")
+    return np.argsort(ids, kind="stable")

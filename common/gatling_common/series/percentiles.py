@@ -56,12 +56,11 @@ class Grouped:
 
 def _sorted_pairs(group: I64, values: I64) -> tuple[I64, I64]:
     """(group, values) sorted by group, then value. Non-negative pairs that fit one int64 as
-    group·span + value are sorted as that one key (a plain sort, about 3x faster than lexsort
-    on two keys); others with lexsort."""
-    if len(group) and group.min() >= 0 and values.min() >= 0:
-        span = int(values.max()) + 1
-        if int(group.max()) < (2**62) // span:
-            key = np.sort(group * span + values)
-            return key // span, key % span
+    group·2^32 + value are sorted as that one key (a plain sort, about 3x faster than lexsort
+    on two keys; shifts, not division, take it apart); others with lexsort."""
+    fits = len(group) and group.min() >= 0 and values.min() >= 0
+    if fits and int(values.max()) < 2**32 and int(group.max()) < 2**31:
+        key = np.sort((group << 32) | values)
+        return key >> 32, key & 0xFFFFFFFF
     order = np.lexsort((values, group))
     return group[order], values[order]
