@@ -123,7 +123,8 @@ def _group_count_lexsort(cols: Sequence[I64], weights: I64 | None) -> tuple[list
 
 
 class SparseCounts:
-    """A mergeable multiset of integer tuples with `ncols` columns."""
+    """A mergeable multiset of integer tuples with `ncols` columns. `columns` are distinct rows
+    in lexicographic order (every path goes through `group_count`): readers slice by prefix."""
 
     def __init__(self, ncols: int) -> None:
         self.ncols = ncols

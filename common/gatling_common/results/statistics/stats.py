@@ -228,12 +228,16 @@ class RunStats:
         """Histogram of column 2 for one entity (None: all) and status (None: both)."""
         ent, status, value = self.tables[table].columns
         counts = self.tables[table].counts
-        mask = np.ones(len(counts), np.bool_)
-        if entity is not None:
-            mask &= ent == entity
+        if entity is None:  # the run as a whole: once per report
+            mask = np.ones(len(counts), np.bool_) if ko is None else status == int(ko)
+            return hist_of(value[mask], counts[mask])
+        # rows are sorted (SparseCounts): an entity's rows, and a status within them, are a
+        # slice; a mask per entity made 1,000 request names cost 0.5 s
+        lo, hi = np.searchsorted(ent, [entity, entity + 1]).tolist()
         if ko is not None:
-            mask &= status == int(ko)
-        return hist_of(value[mask], counts[mask])
+            a, b = np.searchsorted(status[lo:hi], [int(ko), int(ko) + 1]).tolist()
+            lo, hi = lo + a, lo + b
+        return hist_of(value[lo:hi], counts[lo:hi])
 
     def request_keys(self) -> list[tuple[tuple[str, ...], str]]:
         return [split_request_key(k) for k in self.names["keys"].values]
