@@ -12,14 +12,6 @@ from gatling_common.results.records import BOOL, I64
 BARS = 100
 
 
-def _round(x: float) -> int:
-    return math.floor(x + 0.5)
-
-
-def _cut(x: float) -> float:
-    return math.floor(x * 100) / 100
-
-
 def distribution(values: I64, ok: BOOL) -> dict[str, list[list[Any]]]:
     """{"ok": [[ms, pct], ...], "ko": [...]}; pct is of all values, OK and KO (D1)."""
     total = len(values)
@@ -29,7 +21,8 @@ def distribution(values: I64, ok: BOOL) -> dict[str, list[list[Any]]]:
     if hi - lo <= BARS:
         return {side: _per_value(values[mask], total) for side, mask in (("ok", ok), ("ko", ~ok))}
     step = (hi - lo) / BARS
-    labels = [_round(lo + i * step + step / 2) for i in range(math.ceil((hi - lo) / step))]
+    middles = lo + np.arange(math.ceil((hi - lo) / step), dtype=np.float64) * step + step / 2
+    labels = np.floor(middles + 0.5).astype(np.int64).tolist()  # round half up
     return {side: _bars(values[mask], total, lo, hi, step, labels) for side, mask in
             (("ok", ok), ("ko", ~ok))}  # fmt: skip
 
@@ -37,7 +30,7 @@ def distribution(values: I64, ok: BOOL) -> dict[str, list[list[Any]]]:
 def _per_value(values: I64, total: int) -> list[list[Any]]:
     """D2: a bar per distinct value."""
     distinct, counts = value_counts(values)
-    return [[int(v), _cut(int(c) * 100 / total)] for v, c in zip(distinct, counts, strict=True)]
+    return _pairs(distinct.tolist(), _cuts(counts * 100 / total))
 
 
 def _bars(
@@ -58,7 +51,16 @@ def _bars(
     sums = np.zeros(len(labels), np.float64)
     # np.add.at adds in index order: each bar sums its values ascending, as Gatling does
     np.add.at(sums, slot[drawn], counts[drawn] * 100.0 / total)
-    return [[label, _cut(float(x))] for label, x in zip(labels, sums.tolist(), strict=True)]
+    return _pairs(labels, _cuts(sums))
+
+
+def _cuts(x: np.ndarray) -> list[float]:
+    """Each cut to two decimals, floor(x · 100) / 100, as Gatling's doubles do."""
+    return (np.floor(x * 100) / 100).tolist()
+
+
+def _pairs(xs: list[Any], ys: list[Any]) -> list[list[Any]]:
+    return [[x, y] for x, y in zip(xs, ys, strict=True)]
 
 
 DENSE = 1 << 22  # a value range up to this is counted in one array (32 MB), not sorted

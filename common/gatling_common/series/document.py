@@ -194,8 +194,8 @@ class _Pages:
         wanted = [p for p in self.settings.percentiles if p / 100 not in OVER_TIME]
         found: dict[str, list[list[Any]]] = {}
         ids = table.ids.tolist()
-        for p in wanted:
-            values = table.percentile(p / 100, self.rules.ranked_percentiles).tolist()
+        columns = table.percentiles(tuple(p / 100 for p in wanted), self.rules.ranked_percentiles)
+        for p, values in zip(wanted, columns.T.tolist(), strict=True):
             by_bucket = dict(zip(ids, values, strict=True))
             label = f"p{p:g}"
             found[label] = [[t, by_bucket.get(k)] for k, t in enumerate(self.labels)]

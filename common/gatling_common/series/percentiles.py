@@ -34,24 +34,29 @@ class Grouped:
     def percentile(self, q: float, ranked: bool) -> I64:
         """One value per group. Ranked (3.13+): v[min(n - 1, floor(q·n))]. Otherwise (3.0-3.12):
         linear between the neighbours of q·(n - 1), cut to a whole ms."""
-        n = self.size
-        if len(n) == 0:
-            return np.empty(0, np.int64)
-        if ranked:
-            rank = np.minimum(n - 1, np.floor(q * n).astype(np.int64))
-            return self.values[self.first + rank]
-        pos = q * (n - 1).astype(np.float64)
-        low = np.floor(pos).astype(np.int64)
-        high = np.minimum(low + 1, n - 1)
-        v_low = self.values[self.first + low].astype(np.float64)
-        v_high = self.values[self.first + high].astype(np.float64)
-        return np.trunc(v_low + (v_high - v_low) * (pos - low)).astype(np.int64)
+        return self.percentiles((q,), ranked)[:, 0]
 
     def table(self, ranked: bool) -> I64:
         """(groups, 10): min, p25, ..., p99, max of each group."""
-        if len(self.size) == 0:
-            return np.empty((0, len(OVER_TIME)), np.int64)
-        return np.stack([self.percentile(q, ranked) for q in OVER_TIME], axis=1)
+        return self.percentiles(OVER_TIME, ranked)
+
+    def percentiles(self, qs: tuple[float, ...], ranked: bool) -> I64:
+        """(groups, len(qs)): `percentile` of each q, all at once (the same double operations
+        element by element; one call, not one per q and page)."""
+        n = self.size[:, None]
+        if len(n) == 0:
+            return np.empty((0, len(qs)), np.int64)
+        q = np.asarray(qs, np.float64)[None, :]
+        first = self.first[:, None]
+        if ranked:
+            rank = np.minimum(n - 1, np.floor(q * n).astype(np.int64))
+            return self.values[first + rank]
+        pos = q * (n - 1).astype(np.float64)
+        low = np.floor(pos).astype(np.int64)
+        high = np.minimum(low + 1, n - 1)
+        v_low = self.values[first + low].astype(np.float64)
+        v_high = self.values[first + high].astype(np.float64)
+        return np.trunc(v_low + (v_high - v_low) * (pos - low)).astype(np.int64)
 
 
 def _sorted_pairs(group: I64, values: I64) -> tuple[I64, I64]:
