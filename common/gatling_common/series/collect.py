@@ -42,6 +42,14 @@ def _messages(file_table: StringTable, table: StringTable, ids: np.ndarray) -> I
     return np.where(ids == NO_MESSAGE, NO_MESSAGE, mapped)
 
 
+def stable_order(ids: I64, count: int) -> I64:
+    """argsort(ids, stable) for ids in [0, count): as int16 numpy sorts by radix, several times
+    faster than the general stable sort of int64 (2M requests: 0.1 s)."""
+    if count <= np.iinfo(np.int16).max:
+        return np.argsort(ids.astype(np.int16), kind="stable")
+    return np.argsort(ids, kind="stable")
+
+
 @dataclass
 class Columns:
     """Parallel arrays, appended in chunks and joined once."""
@@ -58,8 +66,15 @@ class Columns:
                 for name in self.names}  # fmt: skip
 
     def get(self, name: str, dtype: type = np.int64) -> np.ndarray:
+        """The whole column, read-only. Joined once and kept as one chunk: the charts read each
+        column several times (2M requests: 16 MB copied per read)."""
         parts = self.chunks.get(name, [])
-        return np.concatenate(parts).astype(dtype, copy=False) if parts else np.empty(0, dtype)
+        if not parts:
+            return np.empty(0, dtype)
+        if len(parts) > 1 or parts[0].dtype != dtype:
+            parts[:] = [np.concatenate(parts).astype(dtype, copy=False)]
+        parts[0].flags.writeable = False  # shared by every reader of the column
+        return parts[0]
 
 
 def _check(table: str, columns: dict[str, np.ndarray], names: int) -> None:
@@ -161,11 +176,14 @@ class SeriesRecords:
     def input_spans(self) -> list[tuple[int, int]]:
         """(first request start, last request end) of each input that has requests."""
         inp, start, end = (self.requests.get(c) for c in ("input", "start", "end"))
-        spans = []
-        for i in np.unique(inp).tolist():
-            mine = inp == i
-            spans.append((int(start[mine].min()), int(end[mine].max())))
-        return spans
+        if len(inp) == 0:
+            return []
+        # grouped by input with a radix sort (inputs are few), not np.unique's full sort
+        order = stable_order(inp, int(inp.max()) + 1)
+        first = np.flatnonzero(np.diff(inp[order], prepend=-1))
+        lows = np.minimum.reduceat(start[order], first).tolist()
+        highs = np.maximum.reduceat(end[order], first).tolist()
+        return list(zip(lows, highs, strict=True))
 
     def times(self) -> list[I64]:
         """Every record time (request, group and user), for the bounds of a far-apart part."""

@@ -15,7 +15,7 @@ from gatling_common.results.records import (
     split_request_key,
 )
 from gatling_common.series.axis import Axis, SegmentedAxis, segments
-from gatling_common.series.collect import SeriesRecords
+from gatling_common.series.collect import SeriesRecords, stable_order
 from gatling_common.series.distribution import distribution
 from gatling_common.series.percentiles import OVER_TIME, Grouped
 from gatling_common.series.pods import pod_numbers
@@ -93,7 +93,7 @@ class _Pages:
         self.end_bucket = axis.nearest(end)
         self.paths = [split_request_key(k) for k in records.keys.values]  # (groups, name)
         keys = len(records.keys)
-        self.order = _stable_order(self.key, keys)
+        self.order = stable_order(self.key, keys)
         self.key_first = np.searchsorted(self.key[self.order], np.arange(keys + 1))
         self.sent = self._per_key_bucket(self.start_bucket, keys)
         self.received = self._per_key_bucket(self.end_bucket, keys)
@@ -102,7 +102,7 @@ class _Pages:
         runs = records.group_runs
         # sorted by group once: each group page takes its slice, not a mask over every run
         group_id = runs.get("path")
-        by_group = _stable_order(group_id, len(records.groups))
+        by_group = stable_order(group_id, len(records.groups))
         self.group_first = np.searchsorted(group_id[by_group], np.arange(len(records.groups) + 1))
         self.group_cols = {c: runs.get(c)[by_group] for c in ("start", "end", "cumulated")}
         self.group_ok = runs.get("ok", np.bool_)[by_group]
@@ -297,11 +297,3 @@ def _measured(
         for i, p in enumerate(axis.parts)
         for point in measure(p, is_start[part == i], time[part == i])
     ]
-
-
-def _stable_order(ids: I64, count: int) -> I64:
-    """argsort(ids, stable) for ids in [0, count): as int16 numpy sorts by radix, several times
-    faster than the general stable sort of int64 (2M requests: 0.1 s)."""
-    if count <= np.iinfo(np.int16).max:
-        return np.argsort(ids.astype(np.int16), kind="stable")
-    return np.argsort(ids, kind="stable")
