@@ -35,7 +35,7 @@ from gatling_common.results.readers.reader import open_log
 from gatling_common.results.report.gatling_json import StatsSettings
 from gatling_common.results.report.report_data import report_data
 from gatling_common.results.statistics.stats import InputInfo, RunStats
-from processes import in_turns
+from processes import as_installed, in_turns
 
 
 def count_records(path: Path) -> int:
@@ -248,6 +248,7 @@ def main() -> None:
     if args.child_baseline:
         baseline(Path(args.child_baseline))
         return
+    as_installed()  # in the parent only: a child is a timed process
     sizes = [100_000, 200_000, 400_000] if args.quick else [1_000_000, 5_000_000, 10_000_000]
     with tempfile.TemporaryDirectory(prefix="bench-parse-") as tmp:
         work = Path(tmp)

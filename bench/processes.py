@@ -3,7 +3,20 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PACKAGES = ("common", "agents", "controller", "emulator")
+
+
+def as_installed() -> None:
+    """Byte-compile the checkout's packages, as pip does when it installs a wheel: a user's
+    command loads .pyc files. (This machine sets PYTHONDONTWRITEBYTECODE=1, so an editable
+    checkout would compile every module from source in every timed process: +0.2 s.)"""
+    dirs = [str(REPO / d) for d in PACKAGES if (REPO / d).is_dir()]
+    subprocess.run([sys.executable, "-m", "compileall", "-q", *dirs], check=True)
 
 
 def seconds(argv: list[str]) -> float:

@@ -31,6 +31,7 @@ from gatling_common.results.generators.generate import (  # noqa: E402
     write_text_log_with_names,
 )
 from gatling_reporter.html.render import copy_assets  # noqa: E402
+from processes import as_installed  # noqa: E402
 from processes import seconds as run  # noqa: E402
 
 from tests.support.browser import Browser  # noqa: E402
@@ -141,6 +142,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (seconds)")
     args = parser.parse_args()
+    as_installed()
     rounds = 1 if args.quick else 3
     with tempfile.TemporaryDirectory(prefix="bench-report-") as tmp:
         work = Path(tmp)
