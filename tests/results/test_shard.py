@@ -97,3 +97,14 @@ def test_write_shard_from_logs_equals_their_statistics(tmp_path: Path) -> None:
     assert sum(i.requests for i in loaded.inputs) == 6000
     save_shard(loaded, tmp_path / "again.stats")
     assert load_shard(tmp_path / "again.stats") == loaded
+
+
+def test_retired_tables_are_written_empty_for_earlier_reporters() -> None:
+    """An earlier release's reporter reads every table it knows: a shard of this release must
+    still hold them (empty), or mixed versions in one run would fail as a damaged shard."""
+    stats = stats_of(Records([(0, 1_700_000_000_000, 1_700_000_000_050, True, -1)], [], [], []))
+    archive = np.load(io.BytesIO(dump_shard(stats)), allow_pickle=False)
+    for name in ("req_start", "req_end", "req_ok_pct", "grp_ok_pct", "users"):
+        columns = [archive[f"{name}.{i}"] for i in range(3)] + [archive[f"{name}.n"]]
+        assert [len(c) for c in columns] == [0, 0, 0, 0]
+    assert len(archive["req_rt.n"]) == 1  # the live tables are there, filled

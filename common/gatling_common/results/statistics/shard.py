@@ -41,6 +41,9 @@ from gatling_common.series.collect import SeriesRecords
 
 FORMAT = "gatling-fleet-shard"
 VERSION = 1
+# Tables this release no longer computes (per-second tables the charts once came from). Written
+# empty, so a reporter of an earlier release still reads this release's shards; never read.
+RETIRED_TABLES = ("req_start", "req_end", "req_ok_pct", "grp_ok_pct", "users")
 SHARD_SUFFIX = ".stats"
 
 
@@ -69,6 +72,9 @@ def dump_shard(stats: RunStats, records: SeriesRecords | None = None) -> bytes:
         for i, col in enumerate(table.columns):
             arrays[f"{name}.{i}"] = col
         arrays[f"{name}.n"] = table.counts
+    empty = np.empty(0, np.int64)
+    for name in RETIRED_TABLES:  # for reporters of earlier releases, which read them
+        arrays.update({f"{name}.{i}": empty for i in range(3)} | {f"{name}.n": empty})
     for ns in ORDERED:
         arrays[f"first_start.{ns}"] = stats.first_starts(ns)
     buf = io.BytesIO()

@@ -8,25 +8,22 @@ Tables (columns -> count of records; strings are ids into the `Names` below):
 - req_rt      (key, ko, response time ms)       every REQUEST with end >= 0
 - grp_cum     (group, ko, cumulated ms)          every GROUP (stats use cumulated time)
 - grp_dur     (group, ko, duration ms)           every GROUP (ranges use end - start)
-- req_start   (key, ko, start epoch second)      requests/s
-- req_end     (key, ko, end epoch second)        responses/s
-- req_ok_pct  (key, start second, ~rt)           OK response times per second (percentiles)
-- grp_ok_pct  (group, start second, ~cumulated)  same for groups
-- users       (scenario, is_end, epoch second)   USER START / END
 - inp_resp    (input, ko, end second)            per input (pod): throughput and KO%
 - inp_ok_rt   (input, start second, ~rt)         per input: OK response-time percentiles
 - errors      (message,)                         KO request messages + ERROR records
 
+The report's charts are not drawn from these: gatling_common.series keeps every record's times
+for Gatling's own chart rules. (The per-second request, group and user tables that once fed the
+charts are gone: they were half the work of a fold and most of a shard's bytes.)
+
 `~` marks quantized times (`quantize`): exact below 64 ms, then 6 significant bits (< 1.6 %
 error). Overall statistics and the distribution use the exact `req_rt` / `grp_*` tables.
 
-Memory stays flat: the per-second response-time tables (`TIMED`) would otherwise grow with the
-number of requests (few requests share a key, second and value), so when one exceeds `ROW_BUDGET`
-rows, its seconds are coarsened to blocks of 2, 4, 8... seconds (`resolution`, stored in shards;
-a merge uses the coarser of the two). Below the budget (runs up to about a million requests)
-nothing is coarsened and merge(stats(a), stats(b)) == stats(a + b) holds exactly; above it,
-every number but the percentiles-over-time chart is still exact (that chart has at most 1000
-points anyway).
+Memory stays flat: the per-second response-time table (`TIMED`) would otherwise grow with the
+number of requests, so when it exceeds `ROW_BUDGET` rows, its seconds are coarsened to blocks of
+2, 4, 8... seconds (`resolution`, stored in shards; a merge uses the coarser of the two). Below
+the budget nothing is coarsened and merge(stats(a), stats(b)) == stats(a + b) holds exactly;
+above it, every number but the pods page's p95 over time is still exact.
 """
 
 from __future__ import annotations
@@ -48,7 +45,7 @@ from gatling_common.results.records import (
 )
 from gatling_common.results.statistics.names import Names, TableMapper
 from gatling_common.results.statistics.percentiles import Hist, hist_of
-from gatling_common.results.statistics.quantize import bucket_of, bucket_value, quantize
+from gatling_common.results.statistics.quantize import bucket_of, bucket_value
 from gatling_common.results.statistics.sparse import SparseCounts, group_count
 
 # Which `Names` each column's ids refer to ("input": index into RunStats.inputs; None: a number).
@@ -56,11 +53,6 @@ TABLES: dict[str, tuple[str | None, ...]] = {
     "req_rt": ("keys", None, None),
     "grp_cum": ("groups", None, None),
     "grp_dur": ("groups", None, None),
-    "req_start": ("keys", None, None),
-    "req_end": ("keys", None, None),
-    "req_ok_pct": ("keys", None, None),
-    "grp_ok_pct": ("groups", None, None),
-    "users": ("scenarios", None, None),
     "inp_resp": ("input", None, None),
     "inp_ok_rt": ("input", None, None),
     "errors": ("messages",),
@@ -68,7 +60,7 @@ TABLES: dict[str, tuple[str | None, ...]] = {
 NAME_SPACES = ("keys", "groups", "scenarios", "messages")
 ORDERED = ("keys", "groups")  # listed by the earliest start seen for each, as Gatling does
 NEVER = np.iinfo(np.int64).max
-TIMED = ("req_ok_pct", "grp_ok_pct", "inp_ok_rt")  # column 1: seconds, in blocks of `resolution`
+TIMED = ("inp_ok_rt",)  # column 1: seconds, in blocks of `resolution`
 ROW_BUDGET = 600_000
 MAX_RESOLUTION = 1 << 17  # seconds (~36 h)
 
@@ -348,17 +340,12 @@ class BatchFolder:
         start, end = b.req_start.astype(np.int64), b.req_end.astype(np.int64)
         ko = (~b.req_ok).astype(np.int64)
         rt = end - start
-        ssec, esec = start // 1000, end // 1000
         t["req_rt"].add([key, ko, rt])
         self.stats.lower_first_start("keys", key, start)
-        t["req_start"].add([key, ko, ssec])
-        # Per input: the per-request counts summed over requests (a few rows, not the batch).
-        (e_key, e_ko, e_sec), e_counts = group_count([key, ko, esec])
-        t["req_end"].add_counted([e_key, e_ko, e_sec], e_counts)
-        (i_ko, i_sec), i_counts = group_count([e_ko, e_sec], e_counts)
+        (i_ko, i_sec), i_counts = group_count([ko, end // 1000])
         t["inp_resp"].add_counted([self._input(i_counts), i_ko, i_sec], i_counts)
         ok = ko == 0
-        self._ok_times(key[ok], ssec[ok], rt[ok])
+        self._ok_times(start[ok] // 1000, rt[ok])
         with_msg = ~ok & (b.req_message != NO_MESSAGE)
         if with_msg.any():
             t["errors"].add([self.messages.map(b.req_message[with_msg])])
@@ -368,12 +355,10 @@ class BatchFolder:
     def _input(self, like: I64) -> I64:
         return np.full(len(like), self.input_index, np.int64)
 
-    def _ok_times(self, key: I64, second: I64, rt: I64) -> None:
-        """OK response times per second, by request and by input, counted by quantization
-        bucket (9 bits instead of 17): the per-input sums are then a dense count."""
-        (key, second, bucket), counts = group_count([key, second, bucket_of(rt)])
-        self.stats.add_timed("req_ok_pct", [key, second, bucket_value(bucket)], counts)
-        (second, bucket), counts = group_count([second, bucket], counts)
+    def _ok_times(self, second: I64, rt: I64) -> None:
+        """OK response times per second of this input, counted by quantization bucket (9 bits
+        instead of 17: a dense count)."""
+        (second, bucket), counts = group_count([second, bucket_of(rt)])
         inputs = self._input(counts)
         self.stats.add_timed("inp_ok_rt", [inputs, second, bucket_value(bucket)], counts)
 
@@ -389,17 +374,13 @@ class BatchFolder:
         t["grp_cum"].add([grp, ko, cum])
         self.stats.lower_first_start("groups", grp, start)
         t["grp_dur"].add([grp, ko, end - start])
-        ok = ko == 0
-        self.stats.add_timed("grp_ok_pct", [grp[ok], start[ok] // 1000, quantize(cum[ok])])
         self.stats._bound(int(start.min()), int(end.max()))
 
     def _users(self, b: RecordBatch) -> None:
         if len(b.user_scenario) == 0:
             return
-        scen = self.scenarios.map(b.user_scenario)
+        self.scenarios.map(b.user_scenario)  # interned: the run's scenarios, in order
         time = b.user_time.astype(np.int64)
-        is_end = (~b.user_start).astype(np.int64)
-        self.stats.tables["users"].add([scen, is_end, time // 1000])
         starts = time[b.user_start]
         self.stats._bound(int(starts.min()) if len(starts) else None, int(time.max()))
 
