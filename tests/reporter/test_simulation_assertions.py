@@ -6,12 +6,16 @@ from __future__ import annotations
 import json
 import struct
 from pathlib import Path
+from xml.sax import saxutils
 
 import pytest
 from click.testing import CliRunner
 from gatling_common.errors import InputError
 from gatling_common.results.readers.assertions import decode_assertion
 from gatling_reporter.cli import main
+from gatling_reporter.simulation_assertions import escape, quoteattr
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.support.shared import gatling_report, require_shared
 
@@ -115,3 +119,10 @@ def test_an_unreadable_assertion_fails_the_build(tmp_path: Path) -> None:
     code, output = build(log, tmp_path / "out")
     assert code == 3, output
     assert f"{log}: ASSERTION record 0009 is no Gatling 3.10 assertion" in output
+
+
+@given(st.text(alphabet=st.sampled_from("ab&<>\"'\n\r\t é;#")))
+def test_xml_escaping_is_saxutils(text: str) -> None:
+    """assertions.xml escapes as xml.sax.saxutils does (its functions, written out)."""
+    assert escape(text) == saxutils.escape(text)
+    assert quoteattr(text) == saxutils.quoteattr(text)

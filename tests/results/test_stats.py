@@ -23,7 +23,13 @@ from gatling_common.results.report.gatling_json import (
 from gatling_common.results.report.report_data import report_data
 from gatling_common.results.statistics.percentiles import Hist, java_round, rounded_percentile
 from gatling_common.results.statistics.pod_series import _order_by
-from gatling_common.results.statistics.quantize import bucket_of, bucket_value, quantize
+from gatling_common.results.statistics.quantize import (
+    _BUCKET,
+    _bucket_of,
+    bucket_of,
+    bucket_value,
+    quantize,
+)
 from gatling_common.results.statistics.sparse import SparseCounts, group_count
 from gatling_common.results.statistics.stats import RunStats, stats_of_batches
 from hypothesis import given, settings
@@ -290,6 +296,11 @@ def test_quantization_buckets_are_ordered_small_and_give_the_quantized_time() ->
     assert np.array_equal(bucket_value(buckets), quantize(values))
     same = buckets[1:] == buckets[:-1]  # neighbours share a bucket only if they share its time
     assert np.array_equal(same[:-1], (quantize(values[1:]) == quantize(values[:-1]))[:-1])
+
+
+def test_the_bucket_table_is_bucket_of() -> None:
+    """The lookup table, counted out at import, is the arithmetic's result for every time."""
+    assert np.array_equal(_BUCKET, _bucket_of(np.arange(len(_BUCKET), dtype=np.int64)))
 
 
 def test_groups_listed_only_with_requests_and_nested() -> None:

@@ -5,11 +5,9 @@ from __future__ import annotations
 import logging
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from gatling_common.baseline import Baseline, baseline_summary, load_baseline, report_stats
-from gatling_common.baseline.previous import PREVIOUS, previous_report
 from gatling_common.cli import one_line_errors
 from gatling_common.errors import InputError
 from gatling_common.logs import setup_logging
@@ -17,13 +15,6 @@ from gatling_common.results.report.gatling_json import StatsSettings
 from gatling_common.storage import StorageSettings, open_storage
 from gatling_common.storage.options import settings_from_options, storage_options
 
-from gatling_reporter.agent import (
-    fetch_inputs,
-    in_source_terms,
-    incomplete_warnings,
-    name_inputs_by_source,
-    pod_statuses,
-)
 from gatling_reporter.build import BuildSettings, build, check_output_folder, no_data_warnings
 from gatling_reporter.console import render
 from gatling_reporter.html.pages import (
@@ -33,8 +24,10 @@ from gatling_reporter.html.pages import (
     threshold_options,
 )
 from gatling_reporter.output import staged
-from gatling_reporter.publish import publish
 from gatling_reporter.thresholds import Assertion, BaselineSource, bind_baseline, check
+
+if TYPE_CHECKING:
+    from gatling_common.baseline import Baseline
 
 ENV = "GATLING_REPORTER_"
 log = logging.getLogger("gatling_reporter")
@@ -147,12 +140,18 @@ def build_command(
             f"--higher-bound ({higher_bound}) must be greater than --lower-bound ({lower_bound})"
         )
     thresholds = parse_thresholds(assertions, assertion_files)  # fail before the long part
-    if baseline_ref == PREVIOUS:
-        raise click.BadParameter(
-            "--baseline previous: only `report` can look for it (beside its --destination); "
-            "give `build` a report folder or a storage URL"
-        )
-    baseline = load_baseline(baseline_ref) if baseline_ref else None
+    baseline = None
+    if baseline_ref:
+        # lazy: only --baseline needs the baseline modules (about 25 ms to import)
+        from gatling_common.baseline import load_baseline
+        from gatling_common.baseline.previous import PREVIOUS
+
+        if baseline_ref == PREVIOUS:
+            raise click.BadParameter(
+                "--baseline previous: only `report` can look for it (beside its --destination); "
+                "give `build` a report folder or a storage URL"
+            )
+        baseline = load_baseline(baseline_ref)
     thresholds = bind_baseline(thresholds, BaselineSource(baseline.stats) if baseline else None)
     check_output_folder(output)
     with staged(output) as stage:  # built beside -o, swapped in once complete
@@ -191,6 +190,8 @@ def add_comparison(
 ) -> None:
     """summary.json's `comparison` section (the run against --baseline), when there is one."""
     if baseline is not None:
+        from gatling_common.baseline import baseline_summary, report_stats  # lazy: --baseline
+
         current = report_stats(stats_json, indicators.percentiles)
         summary["comparison"] = baseline_summary(baseline, current)
 
@@ -200,6 +201,8 @@ def _previous(
 ) -> tuple[str | None, list[Assertion]]:
     """`--baseline previous` as a URL; none yet (a first run): relative thresholds are left out,
     said, since there is nothing to be relative to."""
+    from gatling_common.baseline.previous import previous_report  # lazy: as in report_command
+
     try:
         found = previous_report(destination, settings)
     except ValueError as exc:
@@ -284,6 +287,19 @@ def report_command(
     **storage: Any,
 ) -> None:
     """Build the report of the run at --source and publish it to --destination."""
+    # lazy: only `report` fetches, publishes and looks for `--baseline previous`
+    from gatling_common.baseline import load_baseline
+    from gatling_common.baseline.previous import PREVIOUS
+
+    from gatling_reporter.agent import (
+        fetch_inputs,
+        in_source_terms,
+        incomplete_warnings,
+        name_inputs_by_source,
+        pod_statuses,
+    )
+    from gatling_reporter.publish import publish
+
     setup_logging(progress_level)
     if higher_bound <= lower_bound:
         raise click.BadParameter(

@@ -11,8 +11,6 @@ else (the logs themselves, a home folder) is refused rather than moved away.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import json
 import os
 import shutil
@@ -84,6 +82,8 @@ def swap_in(stage: Path, target: Path) -> None:
 
 def _exchange(a: Path, b: Path) -> bool:
     """Atomically swap two paths (Linux renameat2); False where that is not available."""
+    import ctypes.util  # lazy: only a swap needs it (it imports subprocess)
+
     name = ctypes.util.find_library("c")
     if name is None:
         return False

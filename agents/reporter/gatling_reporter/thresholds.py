@@ -33,10 +33,8 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-import yaml
-from gatling_common.baseline.stats import NodeStats, ReportStats
 from gatling_common.errors import FleetError, InputError
 from gatling_common.results.report.gatling_json import (
     Node,
@@ -46,6 +44,9 @@ from gatling_common.results.report.gatling_json import (
 )
 from gatling_common.results.statistics.percentiles import Hist, rounded_percentile, summarize
 from gatling_common.results.statistics.stats import RunStats
+
+if TYPE_CHECKING:
+    from gatling_common.baseline.stats import NodeStats, ReportStats
 
 Kind = Literal["global", "request", "group"]
 
@@ -277,6 +278,8 @@ def parse_assertion(text: str, origin: str = "--assert") -> Assertion:
 
 def load_assertions_file(path: Path) -> list[Assertion]:
     """A YAML or JSON list of expressions or `{expr: ...}` mappings, parsed."""
+    import yaml  # lazy: only --assertions files need it (about 15 ms to import)
+
     try:
         raw = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

@@ -19,7 +19,6 @@ from gatling_common.results.report.report_data import report_data
 from gatling_common.results.statistics.stats import RunStats
 from gatling_reporter.html.adapter import model_from_report_data
 from gatling_reporter.html.render import render_report
-from gatling_reporter.junit import write_junit
 from gatling_reporter.simulation_assertions import (
     SimulationResult,
     assertions_json,
@@ -105,6 +104,8 @@ def finish_report(
     summary_path = output / "summary.json"
     summary_path.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", "utf-8")
     if junit is not None:
+        from gatling_reporter.junit import write_junit  # lazy: only --junit needs ElementTree
+
         classes = summary.get("simulation", {}).get("classes") or [""]
         write_junit(junit, results, simulation=", ".join(classes))
     data = report_data(stats, settings, stats_json)

@@ -12,6 +12,7 @@ be skipped (records carry no length), so the rest of the file is counted as one
 
 from __future__ import annotations
 
+import functools
 import re
 import struct
 from collections.abc import Callable
@@ -60,8 +61,11 @@ def _simple_record_pattern() -> bytes:
     )
 
 
-# One record with cached strings, else one byte (where a record that needs Python starts).
-_SCAN = re.compile(_simple_record_pattern() + rb"|[\x00-\xff]", re.DOTALL)
+@functools.cache
+def _scan() -> re.Pattern[bytes]:
+    """One record with cached strings, else one byte (where a record that needs Python starts).
+    Compiled on first use (several ms): text logs and the compiled decoder never need it."""
+    return re.compile(_simple_record_pattern() + rb"|[\x00-\xff]", re.DOTALL)
 
 
 class Incomplete(Exception):
@@ -197,7 +201,7 @@ class BinaryDecoder:
         offsets: list[I64] = []
         slow = _Slow()
         while pos < len(buf) and not self.stopped:
-            found = _SCAN.findall(buf, pos, min(len(buf), pos + self._window))
+            found = _scan().findall(buf, pos, min(len(buf), pos + self._window))
             lengths = np.fromiter(map(len, found), np.int64, len(found))
             odd = np.flatnonzero(lengths == 1)  # no cached-strings record starts there
             clean = lengths[: odd[0]] if len(odd) else lengths
