@@ -9,12 +9,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import zstandard
 from gatling_common.errors import InputError
 from gatling_common.results.generators.generate import RunSpec, write_text_log
 from gatling_common.results.statistics.shard import (
     dump_shard,
     load_shard,
     parse_shard,
+    parse_shard_with_series,
     save_shard,
     write_shard,
 )
@@ -42,9 +44,14 @@ def test_merged_shards_equal_raw_merge(parts: list[Records]) -> None:
     assert from_shards == raw
 
 
+def _arrays(data: bytes) -> dict[str, np.ndarray]:
+    archive = np.load(io.BytesIO(zstandard.ZstdDecompressor().decompress(data)))
+    return {k: archive[k] for k in archive.files}
+
+
 def _rewrite_header(data: bytes, **changes: object) -> bytes:
-    archive = np.load(io.BytesIO(data), allow_pickle=False)
-    arrays = {k: archive[k] for k in archive.files}
+    """The shard's arrays with header fields changed, as a deflated .npz (no zstd frame)."""
+    arrays = _arrays(data)
     header = json.loads(bytes(arrays["header"]).decode())
     header.update(changes)
     arrays["header"] = np.frombuffer(json.dumps(header).encode(), np.uint8)
@@ -59,7 +66,7 @@ def test_unknown_version_is_refused_naming_file_and_version(tmp_path: Path) -> N
     with pytest.raises(InputError) as err:
         load_shard(path)
     assert str(err.value) == (
-        f"{path}: unsupported gatling-fleet-shard version 7 (this reporter reads version 1)"
+        f"{path}: unsupported gatling-fleet-shard version 7 (this reporter reads versions 1, 2)"
     )
 
 
@@ -99,12 +106,44 @@ def test_write_shard_from_logs_equals_their_statistics(tmp_path: Path) -> None:
     assert load_shard(tmp_path / "again.stats") == loaded
 
 
-def test_retired_tables_are_written_empty_for_earlier_reporters() -> None:
-    """An earlier release's reporter reads every table it knows: a shard of this release must
-    still hold them (empty), or mixed versions in one run would fail as a damaged shard."""
-    stats = stats_of(Records([(0, 1_700_000_000_000, 1_700_000_000_050, True, -1)], [], [], []))
-    archive = np.load(io.BytesIO(dump_shard(stats)), allow_pickle=False)
-    for name in ("req_start", "req_end", "req_ok_pct", "grp_ok_pct", "users"):
-        columns = [archive[f"{name}.{i}"] for i in range(3)] + [archive[f"{name}.n"]]
-        assert [len(c) for c in columns] == [0, 0, 0, 0]
-    assert len(archive["req_rt.n"]) == 1  # the live tables are there, filled
+def _version_1(data: bytes) -> bytes:
+    """The same shard as version 1 wrote it: deflated members, no zstd frame."""
+    arrays = _arrays(data)
+    header = json.loads(bytes(arrays["header"]).decode())
+    header["version"] = 1
+    arrays["header"] = np.frombuffer(json.dumps(header).encode(), np.uint8)
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    return buf.getvalue()
+
+
+def test_version_1_shards_are_still_read(tmp_path: Path) -> None:
+    """A transferer of an earlier release wrote version 1: its shard gives the same statistics
+    and chart records as this release's."""
+    log = tmp_path / "simulation.log"
+    write_text_log(log, RunSpec(requests=500, seed=4))
+    write_shard([log], tmp_path / "pod.stats")
+    data = (tmp_path / "pod.stats").read_bytes()
+    assert data.startswith(b"\x28\xb5\x2f\xfd")  # version 2: one zstd frame
+    # with its checksum (v1's members had zip CRC32s): damage fails instead of decoding
+    assert zstandard.get_frame_parameters(data).has_checksum
+    now, old = parse_shard_with_series(data, "v2"), parse_shard_with_series(_version_1(data), "v1")
+    assert old.stats == now.stats
+    assert old.records is not None and now.records is not None
+    assert old.records.to_arrays()[0] == now.records.to_arrays()[0]
+    for name, column in now.records.to_arrays()[1].items():
+        assert old.records.to_arrays()[1][name].tolist() == column.tolist(), name
+
+
+def test_damaged_zstd_frames_are_refused(tmp_path: Path) -> None:
+    data = dump_shard(stats_of(Records([], [], [], [])))
+    cut = tmp_path / "cut.stats"
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError, match=r"cut\.stats: damaged gatling-fleet-shard file \(zstd"):
+        load_shard(cut)
+    # a frame header claiming 1 TB for a few bytes is refused, not allocated
+    bomb = tmp_path / "bomb.stats"
+    # frame header: single segment, an 8-byte content size of 2**40, then an empty block
+    bomb.write_bytes(b"\x28\xb5\x2f\xfd\xe0" + (1 << 40).to_bytes(8, "little") + b"\x01\x00\x00")
+    with pytest.raises(InputError, match=r"bomb\.stats: .* \(zstd frame of 1099511627776 bytes\)"):
+        load_shard(bomb)

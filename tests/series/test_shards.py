@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import zstandard
 from gatling_common.errors import InputError
 from gatling_common.results.generators.generate import RunSpec, write_binary_log, write_text_log
 from gatling_common.results.readers.reader import open_log
@@ -72,7 +73,8 @@ def _shard(log: Path, tmp_path: Path) -> Path:
 def test_inconsistent_chart_data_in_a_shard_is_refused(tmp_path: Path) -> None:
     """A shard whose chart columns disagree is damaged: one error naming it, no numbers."""
     (log,) = pods(tmp_path / "logs")[:1]
-    good = np.load(_shard(log, tmp_path))
+    frame = _shard(log, tmp_path).read_bytes()
+    good = np.load(io.BytesIO(zstandard.ZstdDecompressor().decompress(frame)))
     arrays = {name: good[name] for name in good.files}
     arrays["series.requests.key"] = arrays["series.requests.key"][:-1]
     buf = io.BytesIO()
