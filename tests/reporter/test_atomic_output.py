@@ -64,3 +64,17 @@ def test_a_folder_that_is_not_a_report_is_never_replaced(tmp_path: Path) -> None
         "summary.json); expected an empty folder, a new path or an earlier report\n"
     )
     assert sorted(p.name for p in results.iterdir()) == ["2.log"]
+
+
+def test_the_swap_is_one_atomic_exchange_on_linux(tmp_path: Path) -> None:
+    """renameat2(RENAME_EXCHANGE) from the process's own libc: both names exist throughout."""
+    from gatling_reporter.output import _exchange
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "from-a").touch()
+    (b / "from-b").touch()
+    assert _exchange(a, b) is True
+    assert [p.name for p in a.iterdir()] == ["from-b"]
+    assert [p.name for p in b.iterdir()] == ["from-a"]

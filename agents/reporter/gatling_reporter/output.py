@@ -82,12 +82,10 @@ def swap_in(stage: Path, target: Path) -> None:
 
 def _exchange(a: Path, b: Path) -> bool:
     """Atomically swap two paths (Linux renameat2); False where that is not available."""
-    import ctypes.util  # lazy: only a swap needs it (it imports subprocess)
+    import ctypes  # lazy: only a swap needs it
 
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return False
-    libc = ctypes.CDLL(name, use_errno=True)
+    # The process's own symbols, libc's among them: find_library("c") would run ldconfig.
+    libc = ctypes.CDLL(None, use_errno=True)
     renameat2 = getattr(libc, "renameat2", None)
     if renameat2 is None:
         return False
