@@ -1,6 +1,6 @@
 """RunStats.hist slices an entity's rows out of the sorted sparse table instead of masking the
 whole table: it must give what a mask over the raw records gives, for every entity and status,
-after several batches and after a merge."""
+after several batches (each compaction keeps the rows sorted)."""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ response times per bucket, and the buckets are known only once the last input is
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,12 +43,13 @@ def _messages(file_table: StringTable, table: StringTable, ids: np.ndarray) -> I
     return np.where(ids == NO_MESSAGE, NO_MESSAGE, mapped)
 
 
-def stable_order(ids: I64, count: int) -> I64:
-    """argsort(ids, stable) for ids in [0, count): as int16 numpy sorts by radix, several times
-    faster than the general stable sort of int64 (2M requests: 0.1 s)."""
-    if count <= np.iinfo(np.int16).max:
-        return np.argsort(ids.astype(np.int16), kind="stable")
-    return np.argsort(ids, kind="stable")
+def group_rows(ids: I64, count: int) -> tuple[I64, I64]:
+    """Rows grouped by id, for ids in [0, count): (order, bounds), id i's rows being
+    order[bounds[i]:bounds[i + 1]] in their first order. A stable argsort; as int16 numpy sorts
+    by radix, several times faster than the general stable sort of int64 (2M requests: 0.1 s)."""
+    small = count <= np.iinfo(np.int16).max
+    order = np.argsort(ids.astype(np.int16) if small else ids, kind="stable")
+    return order, np.searchsorted(ids[order], np.arange(count + 1))
 
 
 @dataclass
@@ -178,12 +180,9 @@ class SeriesRecords:
         inp, start, end = (self.requests.get(c) for c in ("input", "start", "end"))
         if len(inp) == 0:
             return []
-        # grouped by input with a radix sort (inputs are few), not np.unique's full sort
-        order = stable_order(inp, int(inp.max()) + 1)
-        first = np.flatnonzero(np.diff(inp[order], prepend=-1))
-        lows = np.minimum.reduceat(start[order], first).tolist()
-        highs = np.maximum.reduceat(end[order], first).tolist()
-        return list(zip(lows, highs, strict=True))
+        order, bounds = group_rows(inp, int(inp.max()) + 1)  # not np.unique's full sort
+        rows = [order[a:b] for a, b in itertools.pairwise(bounds.tolist()) if b > a]
+        return [(int(start[r].min()), int(end[r].max())) for r in rows]
 
     def times(self) -> list[I64]:
         """Every record time (request, group and user), for the bounds of a far-apart part."""

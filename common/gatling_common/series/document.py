@@ -15,7 +15,7 @@ from gatling_common.results.records import (
     split_request_key,
 )
 from gatling_common.series.axis import Axis, SegmentedAxis, segments
-from gatling_common.series.collect import SeriesRecords, stable_order
+from gatling_common.series.collect import SeriesRecords, group_rows
 from gatling_common.series.distribution import distribution
 from gatling_common.series.percentiles import OVER_TIME, Grouped
 from gatling_common.series.pods import pod_numbers
@@ -93,8 +93,7 @@ class _Pages:
         self.end_bucket = axis.nearest(end)
         self.paths = [split_request_key(k) for k in records.keys.values]  # (groups, name)
         keys = len(records.keys)
-        self.order = stable_order(self.key, keys)
-        self.key_first = np.searchsorted(self.key[self.order], np.arange(keys + 1))
+        self.order, self.key_first = group_rows(self.key, keys)
         self.sent = self._per_key_bucket(self.start_bucket, keys)
         self.received = self._per_key_bucket(self.end_bucket, keys)
         self.all_sent = axis.rate(np.bincount(self.start_bucket, minlength=axis.length))
@@ -102,8 +101,7 @@ class _Pages:
         runs = records.group_runs
         # sorted by group once: each group page takes its slice, not a mask over every run
         group_id = runs.get("path")
-        by_group = stable_order(group_id, len(records.groups))
-        self.group_first = np.searchsorted(group_id[by_group], np.arange(len(records.groups) + 1))
+        by_group, self.group_first = group_rows(group_id, len(records.groups))
         self.group_cols = {c: runs.get(c)[by_group] for c in ("start", "end", "cumulated")}
         self.group_ok = runs.get("ok", np.bool_)[by_group]
 
@@ -192,6 +190,8 @@ class _Pages:
         """The report's --percentiles that Gatling's ten do not show (99.9, 90 ...), by the
         same rule (P2): {"p99.9": [[t, value or None], ...]}."""
         wanted = [p for p in self.settings.percentiles if p / 100 not in OVER_TIME]
+        if not wanted:
+            return {}
         found: dict[str, list[list[Any]]] = {}
         ids = table.ids.tolist()
         columns = table.percentiles(tuple(p / 100 for p in wanted), self.rules.ranked_percentiles)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from gatling_common.results.statistics.percentiles import hist_of, java_round, rounded_percentile
-from gatling_common.series.collect import SeriesRecords
+from gatling_common.series.collect import SeriesRecords, group_rows
 
 
 def pod_numbers(records: SeriesRecords, inputs: int) -> list[dict[str, Any]]:
@@ -16,8 +16,7 @@ def pod_numbers(records: SeriesRecords, inputs: int) -> list[dict[str, Any]]:
     req = records.requests
     inp, ok = req.get("input"), req.get("ok", np.bool_)
     rt = req.get("end") - req.get("start")
-    order = np.argsort(inp, kind="stable")
-    bounds = np.searchsorted(inp[order], np.arange(inputs + 1))
+    order, bounds = group_rows(inp, inputs)
     found = []
     for i in range(inputs):
         rows = order[bounds[i] : bounds[i + 1]]

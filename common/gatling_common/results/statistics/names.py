@@ -32,7 +32,11 @@ class TableMapper:
         self.lookup: I64 = np.empty(0, np.int64)
 
     def map(self, ids: I32 | I64) -> I64:
+        self.intern_new()
+        return self.lookup[ids]
+
+    def intern_new(self) -> None:
+        """Intern the file's strings added since the last call, in their order."""
         if len(self.lookup) < len(self.table):
             extra = self.names.lookup_for(self.table.values[len(self.lookup) :])
             self.lookup = np.concatenate([self.lookup, extra])
-        return self.lookup[ids]

@@ -379,7 +379,7 @@ class BatchFolder:
     def _users(self, b: RecordBatch) -> None:
         if len(b.user_scenario) == 0:
             return
-        self.scenarios.map(b.user_scenario)  # interned: the run's scenarios, in order
+        self.scenarios.intern_new()  # the run's scenarios, in order (summaries list them)
         time = b.user_time.astype(np.int64)
         starts = time[b.user_start]
         self.stats._bound(int(starts.min()) if len(starts) else None, int(time.max()))
